@@ -1,0 +1,1 @@
+"""GovAI Challenge Platform: the FastAPI service."""

@@ -1,0 +1,135 @@
+"""The ``govai`` command line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.core.clock import SystemClock
+from app.core.config import get_settings
+
+app = typer.Typer(
+    help="GovAI Challenge Platform", no_args_is_help=True, add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="The database schema", no_args_is_help=True)
+catalogue_app = typer.Typer(help="Competition definitions", no_args_is_help=True)
+phase_app = typer.Typer(help="The competition lifecycle", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit chain", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(catalogue_app, name="catalogue")
+app.add_typer(phase_app, name="phase")
+app.add_typer(audit_app, name="audit")
+
+CLI_ACTOR = "cli"
+
+
+def _session(write: bool = True):  # type: ignore[no-untyped-def]
+    from app.core.db import make_engine, new_session
+
+    return new_session(make_engine(get_settings()), write=write)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(envvar="HOST")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="PORT")] = 8000,
+    reload: bool = False,
+) -> None:
+    """Serve the application with uvicorn."""
+    import uvicorn
+
+    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, reload=reload,
+                proxy_headers=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration up to the newest."""
+    from app.core.migrations import upgrade
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.sqlalchemy_url)
+    typer.echo("database at the newest migration")
+
+
+@catalogue_app.command("load")
+def catalogue_load(
+    path: Annotated[Path | None, typer.Argument(help="A competition folder, or a folder of them")] = None,
+) -> None:
+    """Validate and load competition definitions; twice in a row changes nothing."""
+    from app.competitions.catalogue import CatalogueError
+    from app.competitions.sync import load_catalogue
+    from app.core.errors import AppError
+    from app.core.i18n import gettext
+
+    target = path or get_settings().catalogue_dir
+    try:
+        with _session() as session, session.begin():
+            report = load_catalogue(session, path=target, now=SystemClock().now(), actor=CLI_ACTOR)
+    except CatalogueError as exc:
+        typer.echo(f"catalogue refused; nothing was loaded:\n{exc}", err=True)
+        raise typer.Exit(1) from exc
+    except AppError as exc:
+        typer.echo(f"catalogue refused; nothing was loaded: {gettext('en', exc.detail or exc.title, **exc.params)}", err=True)
+        raise typer.Exit(1) from exc
+    for outcome in ("created", "updated", "unchanged"):
+        for slug in getattr(report, outcome):
+            typer.echo(f"{slug}: {outcome}")
+
+
+@phase_app.command("set")
+def phase_set(
+    slug: str,
+    phase: Annotated[str, typer.Argument(help="A phase name, or 'schedule' to follow the schedule")],
+    reason: Annotated[str | None, typer.Option(help="Why, for the audit log")] = None,
+) -> None:
+    """Move a competition to another phase (only along the allowed transitions)."""
+    from app.competitions import service
+    from app.competitions.lifecycle import Phase
+    from app.core.errors import AppError
+    from app.core.i18n import gettext
+
+    try:
+        with _session() as session, session.begin():
+            competition = service.get_competition(session, slug=slug)
+            now = SystemClock().now()
+            if phase == "schedule":
+                result = service.follow_schedule(session, competition=competition, now=now, actor=CLI_ACTOR)
+            else:
+                if phase not in Phase.__members__.values():
+                    choices = ", ".join(p.value for p in Phase)
+                    typer.echo(f"unknown phase {phase!r}; one of: {choices}, schedule", err=True)
+                    raise typer.Exit(2)
+                result = service.set_phase(session, competition=competition, target=Phase(phase),
+                                           now=now, actor=CLI_ACTOR, reason=reason)
+    except AppError as exc:
+        typer.echo(gettext("en", exc.detail or exc.title, **exc.params), err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"{slug}: {result.value}")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute the whole hash chain; exit 1 if a link does not hold."""
+    from app.audit.service import verify_chain
+
+    with _session(write=False) as session:
+        report = verify_chain(session)
+    if report.valid:
+        typer.echo(f"audit chain valid: {report.records} records, head {report.head}")
+        return
+    typer.echo(f"audit chain BROKEN at record {report.first_bad_seq}: {report.reason}", err=True)
+    raise typer.Exit(1)
+
+
+def main() -> None:
+    app(prog_name="govai")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

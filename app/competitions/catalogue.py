@@ -1,0 +1,220 @@
+"""Competition definitions as data: the files under ``challenges/<slug>/`` and their validation.
+
+A definition folder holds ``competition.yaml``, ``events.yaml``, ``eligibility.yaml``,
+``form.yaml``, ``rubric.yaml`` and the problem statements as ``en/NN-slug.md`` and
+``fr/NN-slug.md`` (YAML front matter with ``title`` and ``summary``, then a Markdown body).
+Everything is parsed through the Pydantic schemas of ``catalogue_schemas``; any fault is
+reported with the file, the field and the reason, and nothing is loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from app.competitions.catalogue_schemas import (
+    ChallengeText,
+    CompetitionFile,
+    EligibilityFile,
+    EventsFile,
+    FormFile,
+    RubricFile,
+)
+
+DEFINITION_FILES: dict[str, type[BaseModel]] = {
+    "competition.yaml": CompetitionFile,
+    "events.yaml": EventsFile,
+    "eligibility.yaml": EligibilityFile,
+    "form.yaml": FormFile,
+    "rubric.yaml": RubricFile,
+}
+STATEMENT_NAME = re.compile(r"^(?P<position>\d{1,3})-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
+FRONT_MATTER = re.compile(r"\A---\s*\n(?P<meta>.*?)\n---\s*\n(?P<body>.*)\Z", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Fault:
+    file: str
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.field}: {self.reason}"
+
+
+class CatalogueError(Exception):
+    """A definition that cannot be loaded; ``faults`` names every file, field and reason."""
+
+    def __init__(self, faults: list[Fault]) -> None:
+        self.faults = faults
+        super().__init__("\n".join(str(f) for f in faults))
+
+
+@dataclass(frozen=True)
+class Statement:
+    slug: str
+    position: int
+    title: dict[str, str]
+    summary: dict[str, str]
+    body: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Definition:
+    folder: Path
+    competition: CompetitionFile
+    events: EventsFile
+    eligibility: EligibilityFile
+    form: FormFile
+    rubric: RubricFile
+    statements: tuple[Statement, ...]
+    digest: str
+
+
+def definition_folders(path: Path) -> list[Path]:
+    """A single definition folder, or every definition folder directly under ``path``."""
+    if (path / "competition.yaml").is_file():
+        return [path]
+    if not path.is_dir():
+        raise CatalogueError([Fault(str(path), "-", "no such folder")])
+    folders = sorted(p for p in path.iterdir() if (p / "competition.yaml").is_file())
+    if not folders:
+        raise CatalogueError([Fault(str(path), "-", "no competition.yaml found in its folders")])
+    return folders
+
+
+def load_definition(folder: Path) -> Definition:
+    faults: list[Fault] = []
+    parsed: dict[str, Any] = {}
+    digest = hashlib.sha256()
+    for name, schema in DEFINITION_FILES.items():
+        path = folder / name
+        raw = _read_yaml(path, faults)
+        digest.update(name.encode() + b"\0" + repr(raw).encode())
+        if raw is not None:
+            parsed[name] = _validate(schema, raw, str(path), faults)
+    statements = _load_statements(folder, faults, digest)
+    if not faults:
+        _cross_check(folder, parsed, statements, faults)
+    if faults:
+        raise CatalogueError(faults)
+    return Definition(
+        folder=folder,
+        competition=parsed["competition.yaml"],
+        events=parsed["events.yaml"],
+        eligibility=parsed["eligibility.yaml"],
+        form=parsed["form.yaml"],
+        rubric=parsed["rubric.yaml"],
+        statements=tuple(statements),
+        digest=digest.hexdigest(),
+    )
+
+
+def _read_yaml(path: Path, faults: list[Fault]) -> Any:
+    if not path.is_file():
+        faults.append(Fault(str(path), "-", "the file is missing"))
+        return None
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        faults.append(Fault(str(path), "-", f"not valid YAML: {exc}"))
+        return None
+    if not isinstance(data, dict):
+        faults.append(Fault(str(path), "-", "the file must hold a mapping of fields"))
+        return None
+    return data
+
+
+def _validate(schema: type[BaseModel], raw: Any, file: str, faults: list[Fault]) -> Any:
+    try:
+        return schema.model_validate(raw)
+    except ValidationError as exc:
+        for err in exc.errors():
+            where = ".".join(str(part) for part in err["loc"]) or "-"
+            faults.append(Fault(file, where, err["msg"]))
+        return None
+
+
+def _load_statements(folder: Path, faults: list[Fault], digest: Any) -> list[Statement]:
+    per_lang: dict[str, dict[str, tuple[int, ChallengeText]]] = {}
+    for lang in ("en", "fr"):
+        per_lang[lang] = {}
+        lang_dir = folder / lang
+        if not lang_dir.is_dir():
+            faults.append(Fault(str(lang_dir), "-", "the folder of problem statements is missing"))
+            continue
+        for path in sorted(lang_dir.glob("*.md")):
+            text = _read_statement(path, faults)
+            if text is None:
+                continue
+            digest.update(f"{lang}/{path.name}".encode() + b"\0" + repr(text).encode())
+            match = STATEMENT_NAME.match(path.name)
+            if not match:
+                faults.append(Fault(str(path), "-", "name it NN-slug.md, e.g. 01-information.md"))
+                continue
+            per_lang[lang][match["slug"]] = (int(match["position"]), text)
+    return _pair_statements(folder, per_lang, faults)
+
+
+def _read_statement(path: Path, faults: list[Fault]) -> ChallengeText | None:
+    match = FRONT_MATTER.match(path.read_text(encoding="utf-8"))
+    if not match:
+        faults.append(Fault(str(path), "-", "front matter between --- lines is missing"))
+        return None
+    try:
+        meta = yaml.safe_load(match["meta"]) or {}
+    except yaml.YAMLError as exc:
+        faults.append(Fault(str(path), "front matter", f"not valid YAML: {exc}"))
+        return None
+    if not isinstance(meta, dict):
+        faults.append(Fault(str(path), "front matter", "must be a mapping"))
+        return None
+    result: ChallengeText | None = _validate(
+        ChallengeText, {**meta, "body": match["body"].strip()}, str(path), faults
+    )
+    return result
+
+
+def _pair_statements(
+    folder: Path, per_lang: dict[str, dict[str, tuple[int, ChallengeText]]], faults: list[Fault]
+) -> list[Statement]:
+    en, fr = per_lang.get("en", {}), per_lang.get("fr", {})
+    for slug in sorted(set(en) ^ set(fr)):
+        missing = "fr" if slug in en else "en"
+        faults.append(Fault(str(folder / missing), slug, "no translation of this problem statement"))
+    statements = []
+    for slug in sorted(set(en) & set(fr), key=lambda s: en[s][0]):
+        (position, text_en), (position_fr, text_fr) = en[slug], fr[slug]
+        if position != position_fr:
+            faults.append(Fault(str(folder / "fr"), slug, "numbered differently from the English file"))
+        statements.append(Statement(
+            slug=slug, position=position,
+            title={"en": text_en.title, "fr": text_fr.title},
+            summary={"en": text_en.summary, "fr": text_fr.summary},
+            body={"en": text_en.body, "fr": text_fr.body},
+        ))
+    if not statements and not faults:
+        faults.append(Fault(str(folder), "en/, fr/", "a competition needs at least one problem statement"))
+    return statements
+
+
+def _cross_check(
+    folder: Path, parsed: dict[str, Any], statements: list[Statement], faults: list[Fault]
+) -> None:
+    competition: CompetitionFile = parsed["competition.yaml"]
+    if folder.name != competition.slug:
+        faults.append(Fault(str(folder / "competition.yaml"), "slug",
+                            f"must equal the folder's name, {folder.name!r}"))
+    positions = [s.position for s in statements]
+    if len(set(positions)) != len(positions):
+        faults.append(Fault(str(folder / "en"), "-", "two problem statements share a number"))
+    for index, event in enumerate(parsed["events.yaml"].events):
+        if event.ends_at <= event.starts_at:
+            faults.append(Fault(str(folder / "events.yaml"), f"events.{index}.ends_at",
+                                "must be after starts_at"))

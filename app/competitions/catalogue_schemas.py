@@ -1,0 +1,283 @@
+"""Pydantic schemas of the catalogue files. Unknown keys are refused, so a typo is an error."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from functools import cache
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, available_timezones
+
+from babel import Locale
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator, model_validator
+
+from app.competitions.lifecycle import Phase
+
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
+Cents = Annotated[StrictInt, Field(ge=0, description="An amount in cents")]
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Strict):
+    """Text a person reads, in both official languages."""
+
+    en: Annotated[str, Field(min_length=1)]
+    fr: Annotated[str, Field(min_length=1)]
+
+    def get(self, lang: str) -> str:
+        return self.fr if lang == "fr" else self.en
+
+
+@cache
+def country_codes() -> frozenset[str]:
+    return frozenset(code for code in Locale("en").territories if re.fullmatch(r"[A-Z]{2}", code))
+
+
+class Milestone(Strict):
+    when: Text
+    what: Text
+
+
+class CompetitionFile(Strict):
+    slug: Slug
+    name: Text
+    summary: Text
+    lead: Text
+    website: str | None = None
+    timezone: str
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+    envelope: Cents
+    award_cap: Cents
+    contact_email: str
+    submission_deadline: datetime = Field(description="Local time in the competition's zone")
+    grace_period_seconds: Annotated[StrictInt, Field(ge=0, le=3600)] = 0
+    team_size_max: Annotated[StrictInt, Field(ge=1, le=100)]
+    max_challenges_per_team: Annotated[StrictInt, Field(ge=1)] = 1
+    schedule: dict[Phase, datetime] = Field(
+        description="Phase starts, local time; 'closed' is the submission deadline itself"
+    )
+    milestones: list[Milestone] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        if value not in available_timezones():
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as America/Toronto)")
+        return value
+
+    @field_validator("contact_email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        if not EMAIL.match(value):
+            raise ValueError("not an e-mail address")
+        return value
+
+    @model_validator(mode="after")
+    def _coherent(self) -> CompetitionFile:
+        if self.award_cap > self.envelope:
+            raise ValueError("award_cap cannot exceed the envelope")
+        if Phase.CLOSED in self.schedule:
+            raise ValueError("schedule: leave out 'closed'; it starts at submission_deadline")
+        starts = sorted(self.schedule_utc().items(), key=lambda item: item[0].order)
+        for (phase_a, at_a), (phase_b, at_b) in zip(starts, starts[1:], strict=False):
+            if at_b <= at_a:
+                raise ValueError(f"schedule: {phase_b} must start after {phase_a}")
+        return self
+
+    def to_utc(self, local: datetime) -> datetime:
+        if local.tzinfo is None:
+            local = local.replace(tzinfo=ZoneInfo(self.timezone))
+        return local.astimezone(UTC)
+
+    def deadline_utc(self) -> datetime:
+        return self.to_utc(self.submission_deadline)
+
+    def schedule_utc(self) -> dict[Phase, datetime]:
+        """Every scheduled phase start in UTC, with 'closed' at the deadline plus any grace."""
+        starts = {phase: self.to_utc(at) for phase, at in self.schedule.items()}
+        starts[Phase.CLOSED] = self.deadline_utc() + timedelta(seconds=self.grace_period_seconds)
+        return starts
+
+
+class Event(Strict):
+    slug: Slug
+    title: Text
+    description: Text
+    starts_at: datetime
+    ends_at: datetime
+    online: StrictBool = True
+    registration_required: StrictBool = False
+    recording_url: str | None = None
+
+    @field_validator("recording_url")
+    @classmethod
+    def _https(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("https://"):
+            raise ValueError("must be an https:// address")
+        return value
+
+
+class EventsFile(Strict):
+    events: list[Event]
+
+    @field_validator("events")
+    @classmethod
+    def _unique(cls, events: list[Event]) -> list[Event]:
+        _require_unique([e.slug for e in events], "event slug")
+        return events
+
+
+class Attribute(StrEnum):
+    """What eligibility rules may look at: data about a person or their team."""
+
+    COUNTRY = "country_of_residence"
+    AGE = "age"
+    SECTOR = "sector"
+    GUARDIAN_NAMED = "guardian_named"
+    FUNDING_ATTESTATION = "funding_attestation"
+    TEAM_SIZE = "team_size"
+
+
+class Condition(Strict):
+    all: list[Condition] | None = None
+    any: list[Condition] | None = None
+    not_: Condition | None = Field(default=None, alias="not")
+    attribute: Attribute | None = None
+    in_sets: list[str] | None = None
+    one_of: list[str] | None = None
+    at_least: StrictInt | None = None
+    at_most: StrictInt | None = None
+    equals: StrictBool | StrictInt | str | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Condition:
+        combinators = [c for c in (self.all, self.any, self.not_) if c is not None]
+        tests = [t for t in (self.in_sets, self.one_of, self.at_least, self.at_most, self.equals)
+                 if t is not None]
+        if self.attribute is None:
+            if len(combinators) != 1 or tests:
+                raise ValueError("give exactly one of all, any, not; or an attribute with tests")
+        elif combinators or not tests:
+            raise ValueError("an attribute needs at least one test and no all/any/not")
+        return self
+
+    def set_names(self) -> set[str]:
+        names = set(self.in_sets or [])
+        for child in [*(self.all or []), *(self.any or []), *([self.not_] if self.not_ else [])]:
+            names |= child.set_names()
+        return names
+
+
+class Rule(Strict):
+    id: Slug
+    level: Literal["participation", "funding", "flag"]
+    applies_to: Literal["every_member", "primary_contact", "team"]
+    condition: Condition
+    explanation: Text
+
+
+class EligibilityFile(Strict):
+    country_sets: dict[str, list[str]]
+    sectors: list[Slug]
+    rules: list[Rule]
+
+    @model_validator(mode="after")
+    def _coherent(self) -> EligibilityFile:
+        known = country_codes()
+        for name, codes in self.country_sets.items():
+            unknown = sorted(set(codes) - known)
+            if unknown:
+                raise ValueError(f"country_sets.{name}: not ISO 3166-1 codes: {', '.join(unknown)}")
+        _require_unique([r.id for r in self.rules], "rule id")
+        for rule in self.rules:
+            missing = rule.condition.set_names() - set(self.country_sets)
+            if missing:
+                raise ValueError(f"rule {rule.id}: unknown country set {', '.join(sorted(missing))}")
+        return self
+
+
+class FieldType(StrEnum):
+    TEXT = "text"
+    LONG_TEXT = "long_text"
+    CHALLENGE = "challenge"
+    YES_NO = "yes_no"
+    URL = "url"
+
+
+class FormField(Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    type: FieldType
+    required: StrictBool = True
+    max_words: Annotated[StrictInt, Field(ge=1)] | None = None
+    allowed_hosts: list[str] | None = None
+    label: Text
+    help: Text | None = None
+
+    @model_validator(mode="after")
+    def _coherent(self) -> FormField:
+        if self.max_words is not None and self.type not in (FieldType.TEXT, FieldType.LONG_TEXT):
+            raise ValueError("max_words applies to text fields only")
+        if self.allowed_hosts is not None and self.type is not FieldType.URL:
+            raise ValueError("allowed_hosts applies to url fields only")
+        return self
+
+
+class FormFile(Strict):
+    fields: list[FormField]
+
+    @field_validator("fields")
+    @classmethod
+    def _unique(cls, fields: list[FormField]) -> list[FormField]:
+        _require_unique([f.id for f in fields], "field id")
+        if sum(f.type is FieldType.CHALLENGE for f in fields) != 1:
+            raise ValueError("the form needs exactly one field of type 'challenge'")
+        return fields
+
+
+class Criterion(Strict):
+    id: Slug
+    weight: Annotated[StrictInt, Field(ge=1, le=100)]
+    name: Text
+    description: Text
+
+
+class RubricFile(Strict):
+    scale_min: StrictInt
+    scale_max: StrictInt
+    scale_labels: dict[int, Text]
+    criteria: list[Criterion]
+
+    @model_validator(mode="after")
+    def _coherent(self) -> RubricFile:
+        if self.scale_max <= self.scale_min:
+            raise ValueError("scale_max must be above scale_min")
+        if set(self.scale_labels) != set(range(self.scale_min, self.scale_max + 1)):
+            raise ValueError("scale_labels needs one label for every point of the scale")
+        _require_unique([c.id for c in self.criteria], "criterion id")
+        total = sum(c.weight for c in self.criteria)
+        if total != 100:
+            raise ValueError(f"criterion weights must add up to 100, not {total}")
+        return self
+
+
+class ChallengeText(Strict):
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    summary: Annotated[str, Field(min_length=1, max_length=600)]
+    body: Annotated[str, Field(min_length=1)]
+
+
+def _require_unique(values: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(f"duplicate {what}: {value!r}")
+        seen.add(value)
+
+
+def dump(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(mode="json", by_alias=True, exclude_none=True)

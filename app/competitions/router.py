@@ -1,0 +1,123 @@
+"""Public read API of competitions, problem statements and events."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, Response
+from sqlmodel import Session
+
+from app.competitions import ical, service
+from app.competitions.dependencies import PublicCompetition
+from app.competitions.lifecycle import Action, Phase, Role, may
+from app.competitions.models import Competition
+from app.competitions.schemas import (
+    ChallengeOut,
+    ChallengeSummary,
+    CompetitionOut,
+    EventOut,
+    Page,
+    challenge_out,
+    challenge_summary,
+    competition_out,
+    event_out,
+)
+from app.core.clock import ClockDep
+from app.core.db import SessionDep
+from app.core.errors import problem_responses
+from app.core.http import LangDep, PageDep, public_json, public_response
+
+router = APIRouter(prefix="/api/v1", tags=["competitions"])
+NOT_FOUND = problem_responses(404, 422)
+
+
+@router.get("/competitions", response_model=Page[CompetitionOut], responses=problem_responses(422))
+def list_competitions(
+    request: Request, session: SessionDep, clock: ClockDep, lang: LangDep, paging: PageDep
+) -> Response:
+    """Competitions open to the public, with phase, schedule, envelope and award cap."""
+    visible = [
+        (competition, phase)
+        for competition in service.list_competitions(session)
+        if may(Role.PUBLIC, Action.VIEW_COMPETITION,
+               phase := service.phase_of(session, competition=competition, now=clock.now()))
+    ]
+    window = visible[paging.offset : paging.offset + paging.per_page]
+    page = Page[CompetitionOut](
+        items=[_full(session, competition, phase, lang) for competition, phase in window],
+        total=len(visible), page=paging.page, per_page=paging.per_page,
+    )
+    return public_json(request, page, lang=lang)
+
+
+@router.get("/competitions/{slug}", response_model=CompetitionOut, responses=NOT_FOUND)
+def get_competition(request: Request, session: SessionDep, lang: LangDep, found: PublicCompetition) -> Response:
+    return public_json(request, _full(session, found.competition, found.phase, lang), lang=lang)
+
+
+@router.get(
+    "/competitions/{slug}/challenges", response_model=Page[ChallengeSummary], responses=NOT_FOUND
+)
+def list_challenges(
+    request: Request, session: SessionDep, lang: LangDep, paging: PageDep, found: PublicCompetition
+) -> Response:
+    """The competition's problem statements, in order."""
+    rows = service.challenges(session, competition=found.competition)
+    page = Page[ChallengeSummary](
+        items=[challenge_summary(c, lang) for c in rows[paging.offset : paging.offset + paging.per_page]],
+        total=len(rows), page=paging.page, per_page=paging.per_page,
+    )
+    return public_json(request, page, lang=lang)
+
+
+@router.get(
+    "/competitions/{slug}/challenges/{challenge}", response_model=ChallengeOut, responses=NOT_FOUND
+)
+def get_challenge(
+    request: Request, session: SessionDep, lang: LangDep, found: PublicCompetition,
+    challenge: Annotated[str, Path(max_length=80)],
+) -> Response:
+    row = service.get_challenge(session, competition=found.competition, slug=challenge)
+    return public_json(request, challenge_out(row, found.competition, lang), lang=lang)
+
+
+@router.get("/competitions/{slug}/events", response_model=Page[EventOut], responses=NOT_FOUND)
+def list_events(
+    request: Request, session: SessionDep, lang: LangDep, paging: PageDep, found: PublicCompetition
+) -> Response:
+    """Public events (launch, panels, question periods), in time order, with local times."""
+    rows = service.events(session, competition=found.competition)
+    page = Page[EventOut](
+        items=[event_out(e, found.competition, lang) for e in rows[paging.offset : paging.offset + paging.per_page]],
+        total=len(rows), page=paging.page, per_page=paging.per_page,
+    )
+    return public_json(request, page, lang=lang)
+
+
+@router.get(
+    "/competitions/{slug}/events.ics",
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {}}, "description": "iCalendar"}, **NOT_FOUND},
+)
+def events_calendar(
+    request: Request, session: SessionDep, clock: ClockDep, lang: LangDep, found: PublicCompetition
+) -> Response:
+    """The events as an iCalendar file (RFC 5545) to add to a calendar."""
+    body = ical.calendar(
+        found.competition, service.events(session, competition=found.competition), lang=lang,
+        stamp=found.competition.updated_at, base_url=str(request.base_url).rstrip("/"),
+    )
+    return public_response(
+        request, body.encode("utf-8"), media_type="text/calendar; charset=utf-8",
+        max_age=request.app.state.settings.public_cache_seconds, lang=lang,
+        headers={"Content-Disposition": f'attachment; filename="{found.competition.slug}-events.ics"'},
+    )
+
+
+def _full(session: Session, competition: Competition, phase: Phase, lang: str) -> CompetitionOut:
+    return competition_out(
+        competition, lang=lang, phase=phase,
+        schedule=service.schedule(session, competition=competition),
+        challenges=service.challenges(session, competition=competition),
+    )
+

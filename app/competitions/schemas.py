@@ -1,0 +1,162 @@
+"""What the competitions API sends out, in the caller's language."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Generic, TypeVar
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, Field
+
+from app.competitions.lifecycle import Phase
+from app.competitions.models import Challenge, Competition, Event
+from app.core.i18n import gettext
+
+T = TypeVar("T")
+
+
+class Money(BaseModel):
+    amount: int = Field(description="Integer number of cents")
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    per_page: int
+
+
+class PhaseOut(BaseModel):
+    id: Phase
+    label: str
+
+
+class ScheduledPhaseOut(BaseModel):
+    phase: PhaseOut
+    starts_at: datetime
+    starts_at_local: datetime
+
+
+class MilestoneOut(BaseModel):
+    when: str
+    what: str
+
+
+class ChallengeSummary(BaseModel):
+    slug: str
+    position: int
+    title: str
+    summary: str
+
+
+class ChallengeOut(ChallengeSummary):
+    competition: str
+    body: str = Field(description="The problem statement in Markdown")
+
+
+class CompetitionOut(BaseModel):
+    slug: str
+    lang: str
+    name: str
+    summary: str
+    lead: str
+    phase: PhaseOut
+    phase_set_by: str = Field(description="'schedule', or 'organizer' after an explicit move")
+    timezone: str
+    submission_deadline: datetime
+    submission_deadline_local: datetime
+    grace_period_seconds: int
+    envelope: Money
+    award_cap: Money
+    team_size_max: int
+    max_challenges_per_team: int
+    contact_email: str
+    schedule: list[ScheduledPhaseOut]
+    milestones: list[MilestoneOut]
+    challenges: list[ChallengeSummary]
+
+
+class EventOut(BaseModel):
+    slug: str
+    title: str
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    starts_at_local: datetime
+    ends_at_local: datetime
+    timezone: str
+    online: bool
+    registration_required: bool
+    recording_url: str | None
+
+
+class PhaseChange(BaseModel):
+    phase: Phase | None = Field(description="The phase to move to, or null to follow the schedule")
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+def phase_out(phase: Phase, lang: str) -> PhaseOut:
+    return PhaseOut(id=phase, label=gettext(lang, phase.label))
+
+
+def localized(competition: Competition | Challenge | Event, name: str, lang: str) -> str:
+    return str(getattr(competition, f"{name}_{'fr' if lang == 'fr' else 'en'}"))
+
+
+def challenge_summary(challenge: Challenge, lang: str) -> ChallengeSummary:
+    return ChallengeSummary(
+        slug=challenge.slug, position=challenge.position,
+        title=localized(challenge, "title", lang), summary=localized(challenge, "summary", lang),
+    )
+
+
+def challenge_out(challenge: Challenge, competition: Competition, lang: str) -> ChallengeOut:
+    return ChallengeOut(
+        **challenge_summary(challenge, lang).model_dump(),
+        competition=competition.slug, body=localized(challenge, "body", lang),
+    )
+
+
+def competition_out(
+    competition: Competition, *, lang: str, phase: Phase, schedule: dict[Phase, datetime],
+    challenges: list[Challenge],
+) -> CompetitionOut:
+    zone = ZoneInfo(competition.timezone)
+    steps = sorted(schedule.items(), key=lambda item: item[0].order)
+    return CompetitionOut(
+        slug=competition.slug, lang=lang,
+        name=localized(competition, "name", lang), summary=localized(competition, "summary", lang),
+        lead=localized(competition, "lead", lang),
+        phase=phase_out(phase, lang),
+        phase_set_by="organizer" if competition.phase_override else "schedule",
+        timezone=competition.timezone,
+        submission_deadline=competition.submission_deadline,
+        submission_deadline_local=competition.submission_deadline.astimezone(zone),
+        grace_period_seconds=competition.grace_period_seconds,
+        envelope=Money(amount=competition.envelope_cents, currency=competition.currency),
+        award_cap=Money(amount=competition.award_cap_cents, currency=competition.currency),
+        team_size_max=competition.team_size_max,
+        max_challenges_per_team=competition.max_challenges_per_team,
+        contact_email=competition.contact_email,
+        schedule=[
+            ScheduledPhaseOut(phase=phase_out(p, lang), starts_at=at, starts_at_local=at.astimezone(zone))
+            for p, at in steps
+        ],
+        milestones=[
+            MilestoneOut(when=m["when"][lang], what=m["what"][lang]) for m in competition.milestones
+        ],
+        challenges=[challenge_summary(c, lang) for c in challenges],
+    )
+
+
+def event_out(event: Event, competition: Competition, lang: str) -> EventOut:
+    zone = ZoneInfo(competition.timezone)
+    return EventOut(
+        slug=event.slug, title=localized(event, "title", lang),
+        description=localized(event, "description", lang),
+        starts_at=event.starts_at, ends_at=event.ends_at,
+        starts_at_local=event.starts_at.astimezone(zone), ends_at_local=event.ends_at.astimezone(zone),
+        timezone=competition.timezone, online=event.online,
+        registration_required=event.registration_required, recording_url=event.recording_url,
+    )

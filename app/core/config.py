@@ -1,0 +1,65 @@
+"""Settings, read from the environment with the prefix ``GOVAI_``."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GOVAI_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    data_dir: Path = ROOT / "data"
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; defaults to a SQLite file in the data folder."
+    )
+    catalogue_dir: Path = ROOT / "challenges"
+    secret_key: str | None = None
+    # Sized to the worker thread pool so that sync endpoints never wait on a connection held by
+    # a request that itself waits for a thread (fastapi/fastapi#3205).
+    worker_threads: int = Field(default=40, ge=1, le=1000)
+    db_pool_overflow: int = Field(default=10, ge=0)
+    db_pool_timeout: float = Field(default=30.0, gt=0)
+    sqlite_busy_timeout_ms: int = Field(default=15_000, ge=0)
+    public_cache_seconds: int = Field(default=60, ge=0)
+
+    @model_validator(mode="after")
+    def _production_needs_secrets(self) -> Settings:
+        if self.environment == "production":
+            if not self.secret_key:
+                raise ValueError("GOVAI_SECRET_KEY is required in production")
+            if not self.database_url:
+                raise ValueError("GOVAI_DATABASE_URL is required in production")
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'govai.sqlite3'}"
+
+    def ensure_secret_key(self) -> str:
+        """The signing secret: from the environment, or generated once and kept in the data folder."""
+        if self.secret_key:
+            return self.secret_key
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(secrets.token_urlsafe(48))
+            tmp.chmod(0o600)
+            tmp.replace(path)
+        return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

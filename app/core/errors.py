@@ -1,0 +1,209 @@
+"""The error hierarchy, rendered once as ``application/problem+json`` (RFC 9457).
+
+Each kind has a stable ``type`` URI and a title translated into the caller's language. Titles
+and details are English message ids from the catalogue; parameters are filled in afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.core.i18n import N_, gettext
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_BASE = "https://govai.canada.example/problems/"
+
+
+class FieldProblem(BaseModel):
+    field: str = Field(description="Where the problem is, as a dotted path.")
+    message: str = Field(description="What is wrong, in the caller's language.")
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[FieldProblem] = Field(default_factory=list)
+
+
+class AppError(Exception):
+    status: ClassVar[int] = 500
+    kind: ClassVar[str] = "internal-error"
+    title: ClassVar[str] = N_("Internal server error")
+
+    def __init__(self, detail: str | None = None, /, **params: Any) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail
+        self.params = params
+        self.headers: dict[str, str] = {}
+
+
+class BadRequest(AppError):
+    status, kind, title = 400, "bad-request", N_("Bad request")
+
+
+class NotFound(AppError):
+    status, kind, title = 404, "not-found", N_("Not found")
+
+
+class Forbidden(AppError):
+    status, kind, title = 403, "forbidden", N_("Forbidden")
+
+
+class Conflict(AppError):
+    status, kind, title = 409, "conflict", N_("Conflict")
+
+
+class PhaseForbids(Conflict):
+    kind, title = "phase-forbids", N_("Not allowed in the current phase")
+
+
+class InvalidTransition(Conflict):
+    kind, title = "invalid-transition", N_("This phase change is not allowed")
+
+
+class DeadlinePassed(Conflict):
+    kind, title = "deadline-passed", N_("The deadline has passed")
+
+
+class CatalogueRefused(Conflict):
+    kind, title = "catalogue-refused", N_("The catalogue was refused")
+
+
+_STATUS_TITLES = {
+    400: N_("Bad request"),
+    401: N_("Authentication required"),
+    403: N_("Forbidden"),
+    404: N_("Not found"),
+    405: N_("Method not allowed"),
+    406: N_("Not acceptable"),
+    409: N_("Conflict"),
+    412: N_("Precondition failed"),
+    413: N_("Content too large"),
+    415: N_("Unsupported media type"),
+    422: N_("The request is not valid"),
+    429: N_("Too many requests"),
+}
+
+
+def request_language(request: Request) -> str:
+    return str(getattr(request.state, "lang", "en"))
+
+
+def problem_response(
+    request: Request,
+    *,
+    status: int,
+    kind: str,
+    title: str,
+    detail: str | None = None,
+    params: dict[str, Any] | None = None,
+    errors: list[FieldProblem] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    lang = request_language(request)
+    problem = Problem(
+        type=PROBLEM_BASE + kind,
+        title=gettext(lang, title),
+        status=status,
+        detail=gettext(lang, detail, **(params or {})) if detail else None,
+        instance=request.url.path,
+        errors=errors or [],
+    )
+    return JSONResponse(
+        problem.model_dump(exclude_none=True),
+        status_code=status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers={"Content-Language": lang, **(headers or {})},
+    )
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
+    return ".".join(parts) or str(loc[0] if loc else "request")
+
+
+async def _app_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return problem_response(
+        request,
+        status=exc.status,
+        kind=exc.kind,
+        title=exc.title,
+        detail=exc.detail,
+        params=exc.params,
+        headers=exc.headers,
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    lang = request_language(request)
+    errors = [
+        FieldProblem(
+            field=_location(tuple(err.get("loc", ()))),
+            message=gettext(lang, N_("Invalid value: %(reason)s"), reason=err.get("msg", "")),
+        )
+        for err in exc.errors()
+    ]
+    return problem_response(
+        request,
+        status=422,
+        kind="validation",
+        title=_STATUS_TITLES[422],
+        detail=N_("Some fields are not valid; see errors."),
+        errors=errors,
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    title = _STATUS_TITLES.get(exc.status_code, N_("Error"))
+    kind = title.lower().replace(" ", "-")
+    return problem_response(
+        request,
+        status=exc.status_code,
+        kind=kind,
+        title=title,
+        headers=dict(exc.headers or {}),
+    )
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(
+        request, status=500, kind=AppError.kind, title=AppError.title,
+        detail=N_("An unexpected error occurred. Please try again later."),
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` entries declaring problem+json errors on a route."""
+    return {
+        status: {
+            "model": Problem,
+            "description": _STATUS_TITLES.get(status, "Error"),
+            "content": {PROBLEM_MEDIA_TYPE: {}},
+        }
+        for status in statuses
+    }

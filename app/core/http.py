@@ -1,0 +1,89 @@
+"""HTTP helpers shared by routers: language, pagination, cached public responses."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated
+
+from fastapi import Depends, Query, Request, Response
+from pydantic import BaseModel, StrictInt
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app.core.i18n import LANG_COOKIE, Language, negotiate
+
+
+class LanguageMiddleware:
+    """Decides each request's language once: ``?lang=``, the cookie, then Accept-Language."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            request = Request(scope)
+            lang = negotiate(
+                request.query_params.get("lang"),
+                request.cookies.get(LANG_COOKIE),
+                request.headers.get("accept-language"),
+            )
+            scope.setdefault("state", {})["lang"] = lang
+        await self.app(scope, receive, send)
+
+
+def get_language(request: Request) -> Language:
+    lang: Language = request.state.lang
+    return lang
+
+
+LangDep = Annotated[Language, Depends(get_language)]
+
+
+class Pagination(BaseModel):
+    page: int
+    per_page: int
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page
+
+
+def get_pagination(
+    page: Annotated[StrictInt, Query(ge=1, le=100_000, description="Page number, from 1")] = 1,
+    per_page: Annotated[StrictInt, Query(ge=1, le=100, description="Items per page")] = 20,
+) -> Pagination:
+    return Pagination(page=page, per_page=per_page)
+
+
+PageDep = Annotated[Pagination, Depends(get_pagination)]
+
+
+def public_response(
+    request: Request, body: bytes, *, media_type: str, max_age: int, lang: str,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """A public, cacheable response with a strong ETag; ``304`` when the client has it."""
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    common = {
+        "ETag": etag,
+        "Cache-Control": f"public, max-age={max_age}",
+        "Vary": "Accept-Language, Cookie",
+        "Content-Language": lang,
+        **(headers or {}),
+    }
+    if _matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=common)
+    return Response(content=body, media_type=media_type, headers=common)
+
+
+def public_json(request: Request, model: BaseModel, *, lang: str) -> Response:
+    max_age = int(request.app.state.settings.public_cache_seconds)
+    body = model.model_dump_json().encode("utf-8")
+    return public_response(request, body, media_type="application/json", max_age=max_age, lang=lang)
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    """RFC 9110 weak comparison, as If-None-Match requires."""
+    if not if_none_match:
+        return False
+    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return "*" in tags or etag in tags

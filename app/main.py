@@ -1,0 +1,55 @@
+"""The one place where the application is assembled."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio.to_thread
+from fastapi import FastAPI
+
+from app.audit.router import router as audit_router
+from app.competitions.router import router as competitions_router
+from app.core.clock import Clock, SystemClock
+from app.core.config import Settings, get_settings
+from app.core.db import make_engine
+from app.core.errors import install_error_handlers
+from app.core.http import LanguageMiddleware
+from app.health.router import router as health_router
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # As many worker threads as pooled connections: see Settings.worker_threads.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+        app.state.engine = make_engine(settings)
+        try:
+            yield
+        finally:
+            app.state.engine.dispose()
+
+    app = FastAPI(
+        title="GovAI Challenge Platform",
+        version="0.1.0",
+        summary="Run government AI prize challenges, from announcement to showcase.",
+        description="Bilingual (English/French) API. Errors are application/problem+json.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.clock = clock or SystemClock()
+    app.add_middleware(LanguageMiddleware)
+    install_error_handlers(app)
+    app.include_router(health_router)
+    app.include_router(competitions_router)
+    app.include_router(audit_router)
+
+    from frontend.pages import mount_frontend  # the frontend depends on the app, not the reverse
+
+    mount_frontend(app)
+    return app

@@ -1,0 +1,1 @@
+"""Pure scoring maths: rubric, calibration, ranking, award allocation. Imports nothing of ours."""
