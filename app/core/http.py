@@ -6,7 +6,7 @@ import hashlib
 from typing import Annotated
 
 from fastapi import Depends, Query, Request, Response
-from pydantic import BaseModel, StrictInt
+from pydantic import BaseModel
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.core.i18n import LANG_COOKIE, Language, negotiate
@@ -48,8 +48,8 @@ class Pagination(BaseModel):
 
 
 def get_pagination(
-    page: Annotated[StrictInt, Query(ge=1, le=100_000, description="Page number, from 1")] = 1,
-    per_page: Annotated[StrictInt, Query(ge=1, le=100, description="Items per page")] = 20,
+    page: Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1")] = 1,
+    per_page: Annotated[int, Query(ge=1, le=100, description="Items per page")] = 20,
 ) -> Pagination:
     return Pagination(page=page, per_page=per_page)
 
