@@ -1,7 +1,112 @@
-"""Page routes (placeholder until the page set lands)."""
+"""The public web pages, under a language prefix: ``/en/...`` and ``/fr/...``.
 
-from fastapi import FastAPI
+Pages call the competition services directly (never this process's HTTP API). A missing or
+draft competition or problem statement is an HTML page in the page's language, status 404. A
+path under an unknown prefix (``/de/...``) is redirected to the same path in English, never
+answered with an error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+
+from app.core.clock import ClockDep
+from app.core.db import SessionDep
+from app.core.errors import NotFound
+from app.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, as_language, gettext, translator
+from frontend import views
+from frontend.rendering import render
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+# Path prefixes that look like a language tag ("xx", "xxx", "xx-YY") and so are redirected.
+_LANGUAGE_LIKE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
+_NOT_PAGES = frozenset({"api"})
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+def root(request: Request) -> Response:
+    """To the home page in the negotiated language (``?lang=``, cookie, Accept-Language)."""
+    return RedirectResponse(
+        f"/{request.state.lang}/", status_code=303,
+        headers={"Vary": "Accept-Language, Cookie", "Cache-Control": "no-store"},
+    )
+
+
+@router.get("/{lang}/")
+def home(request: Request, lang: str, session: SessionDep, clock: ClockDep) -> Response:
+    return _page(request, lang, lambda: views.competition_list(session, now=clock.now(), lang=lang))
+
+
+@router.get("/{lang}/competitions/{slug}")
+def competition(
+    request: Request, lang: str, slug: str, session: SessionDep, clock: ClockDep
+) -> Response:
+    return _page(request, lang, lambda: views.competition_home(
+        session, clock=clock, lang=lang, slug=slug))
+
+
+@router.get("/{lang}/competitions/{slug}/challenges/{challenge}")
+def challenge(
+    request: Request, lang: str, slug: str, challenge: str, session: SessionDep, clock: ClockDep
+) -> Response:
+    return _page(request, lang, lambda: views.challenge_page(
+        session, clock=clock, lang=lang, slug=slug, challenge=challenge))
+
+
+@router.get("/{lang}/competitions/{slug}/events")
+def events(
+    request: Request, lang: str, slug: str, session: SessionDep, clock: ClockDep
+) -> Response:
+    return _page(request, lang, lambda: views.events_page(
+        session, clock=clock, lang=lang, slug=slug))
+
+
+@router.get("/{prefix}/{rest:path}")
+def elsewhere(request: Request, prefix: str, rest: str) -> Response:
+    """Any other path: a page 404 under a known prefix, a redirect under a language-like one."""
+    if prefix in LANGUAGES:
+        return _not_found(request, prefix)
+    if prefix.lower() in _NOT_PAGES or not _LANGUAGE_LIKE.match(prefix):
+        raise HTTPException(status_code=404)
+    return _to_known_language(request, prefix)
+
+
+def _page(request: Request, lang: str, build: Callable[[], views.Page]) -> Response:
+    if lang not in LANGUAGES:
+        return _to_known_language(request, lang)
+    try:
+        page = build()
+    except NotFound as exc:
+        return _not_found(request, lang, exc)
+    return render(request, lang, page)
+
+
+def _not_found(request: Request, lang: str, exc: NotFound | None = None) -> Response:
+    _ = translator(lang)
+    detail = (gettext(lang, exc.detail, **exc.params) if exc is not None and exc.detail
+              else _("There is no page at this address."))
+    page = views.Page("not_found.html", _("Page not found"), {"detail": detail})
+    return render(request, lang, page, status=404)
+
+
+def _to_known_language(request: Request, prefix: str) -> Response:
+    """The same path under the language the prefix names ("fr-CA" -> fr), else English."""
+    target = as_language(prefix) or DEFAULT_LANGUAGE
+    rest = request.url.path[len(prefix) + 1:] or "/"
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(f"/{target}{rest}{query}", status_code=307)
 
 
 def mount_frontend(app: FastAPI) -> None:
-    return None
+    """Serve ``/static`` and the pages; the catch-all page route goes after every other route."""
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(router)

@@ -1,0 +1,87 @@
+"""Jinja2 templates in the page's language, and the HTML response around them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
+
+from app.core.i18n import LANG_COOKIE, LANGUAGES, translations, translator
+from frontend.views import Page
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
+
+
+@cache
+def environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(["html"], default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def markup_gettext(lang: str) -> Callable[..., Markup]:
+    """``_`` for templates: the translation is escaped, then its parameters (unless Markup).
+
+    So a sentence may hold a link passed as Markup, while any other text stays escaped.
+    """
+
+    def _(message: str, **params: object) -> Markup:
+        text = escape(translations(lang).gettext(message))
+        return text % params if params else text
+
+    return _
+
+
+def markup_ngettext(lang: str) -> Callable[..., Markup]:
+    def ngettext(singular: str, plural: str, n: int, **params: object) -> Markup:
+        return escape(translations(lang).ngettext(singular, plural, n)) % {"num": n, **params}
+
+    return ngettext
+
+
+def other_language(lang: str) -> str:
+    return next(other for other in LANGUAGES if other != lang)
+
+
+def counterpart(path: str, lang: str, target: str) -> str:
+    """The same page in ``target``: the path with its language prefix swapped."""
+    rest = path[len(lang) + 1:] if path.startswith(f"/{lang}") else "/"
+    return f"/{target}{rest or '/'}"
+
+
+def render(request: Request, lang: str, page: Page, *, status: int = 200) -> HTMLResponse:
+    other = other_language(lang)
+    base = str(request.base_url).rstrip("/")
+    context: dict[str, Any] = {
+        "lang": lang,
+        "other_lang": other,
+        "other_lang_name": LANGUAGE_NAMES[other],
+        "_": markup_gettext(lang),
+        "ngettext": markup_ngettext(lang),
+        "page": page,
+        "counterpart_url": counterpart(request.url.path, lang, other),
+        "alternates": [
+            (code, base + counterpart(request.url.path, lang, code)) for code in LANGUAGES
+        ],
+        "site_name": translator(lang)("GovAI Challenge Platform"),
+        **page.context,
+    }
+    html = environment().get_template(page.template).render(context)
+    response = HTMLResponse(html, status_code=status, headers={"Content-Language": lang})
+    response.set_cookie(
+        LANG_COOKIE, lang, max_age=COOKIE_MAX_AGE, path="/", samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+    return response

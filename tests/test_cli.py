@@ -1,0 +1,73 @@
+"""The govai command line, run as a user would, against a real database file."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SMALL_COMPETITION
+
+
+def govai(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args], env=env, capture_output=True, text=True, timeout=120,
+    )
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("GOVAI_")}
+    return {**clean, "GOVAI_DATA_DIR": str(tmp_path / "data")}
+
+
+def test_upgrade_load_move_and_verify(env: dict[str, str], tmp_path: Path) -> None:
+    assert govai(env, "db", "upgrade").returncode == 0
+    assert (tmp_path / "data" / "govai.sqlite3").exists()
+    first = govai(env, "catalogue", "load")
+    assert first.returncode == 0 and "g7-govai-2025: created" in first.stdout
+    second = govai(env, "catalogue", "load")
+    assert "g7-govai-2025: unchanged" in second.stdout
+    small = govai(env, "catalogue", "load", str(SMALL_COMPETITION / "hackqc-coeur-ia"))
+    assert "hackqc-coeur-ia: created" in small.stdout
+
+    # Today the G7 competition is closed by its schedule; the lifecycle allows screening next.
+    refused = govai(env, "phase", "set", "g7-govai-2025", "archived")
+    assert refused.returncode == 1 and "cannot move" in refused.stderr
+    moved = govai(env, "phase", "set", "g7-govai-2025", "screening", "--reason", "deadline passed")
+    assert moved.returncode == 0 and "screening" in moved.stdout
+    unknown = govai(env, "phase", "set", "g7-govai-2025", "party")
+    assert unknown.returncode == 2 and "unknown phase" in unknown.stderr
+    back = govai(env, "phase", "set", "g7-govai-2025", "schedule")
+    assert back.returncode == 0 and "closed" in back.stdout
+
+    verified = govai(env, "audit", "verify")
+    assert verified.returncode == 0 and "valid: 4 records" in verified.stdout
+
+
+def test_a_malformed_catalogue_is_refused_naming_file_field_and_reason(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    govai(env, "db", "upgrade")
+    broken = tmp_path / "broken"
+    shutil.copytree(SMALL_COMPETITION / "hackqc-coeur-ia", broken / "hackqc-coeur-ia")
+    rubric = broken / "hackqc-coeur-ia" / "rubric.yaml"
+    rubric.write_text(rubric.read_text().replace("weight: 60", "weight: 50"))
+    result = govai(env, "catalogue", "load", str(broken))
+    assert result.returncode == 1
+    assert "rubric.yaml: -: Value error, criterion weights must add up to 100, not 90" in result.stderr
+    assert "nothing was loaded" in result.stderr
+
+
+def test_a_broken_chain_fails_verification(env: dict[str, str], tmp_path: Path) -> None:
+    govai(env, "db", "upgrade")
+    govai(env, "catalogue", "load")
+    with sqlite3.connect(tmp_path / "data" / "govai.sqlite3") as conn:
+        conn.execute("UPDATE audit_record SET payload = '{}'")
+    result = govai(env, "audit", "verify")
+    assert result.returncode == 1 and "BROKEN at record 1" in result.stderr
