@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +11,9 @@ from app.core.clock import SystemClock
 from app.core.config import get_settings
 
 app = typer.Typer(
-    help="GovAI Challenge Platform", no_args_is_help=True, add_completion=False,
+    help="GovAI Challenge Platform",
+    no_args_is_help=True,
+    add_completion=False,
     pretty_exceptions_enable=False,
 )
 db_app = typer.Typer(help="The database schema", no_args_is_help=True)
@@ -42,8 +43,9 @@ def serve(
     """Serve the application with uvicorn."""
     import uvicorn
 
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, reload=reload,
-                proxy_headers=True)
+    uvicorn.run(
+        "app.main:create_app", factory=True, host=host, port=port, reload=reload, proxy_headers=True
+    )
 
 
 @db_app.command("upgrade")
@@ -59,7 +61,9 @@ def db_upgrade() -> None:
 
 @catalogue_app.command("load")
 def catalogue_load(
-    path: Annotated[Path | None, typer.Argument(help="A competition folder, or a folder of them")] = None,
+    path: Annotated[
+        Path | None, typer.Argument(help="A competition folder, or a folder of them")
+    ] = None,
 ) -> None:
     """Validate and load competition definitions; twice in a row changes nothing."""
     from app.competitions.catalogue import CatalogueError
@@ -75,7 +79,11 @@ def catalogue_load(
         typer.echo(f"catalogue refused; nothing was loaded:\n{exc}", err=True)
         raise typer.Exit(1) from exc
     except AppError as exc:
-        typer.echo(f"catalogue refused; nothing was loaded: {gettext('en', exc.detail or exc.title, **exc.params)}", err=True)
+        typer.echo(
+            "catalogue refused; nothing was loaded: "
+            + gettext("en", exc.detail or exc.title, **exc.params),
+            err=True,
+        )
         raise typer.Exit(1) from exc
     for outcome in ("created", "updated", "unchanged"):
         for slug in getattr(report, outcome):
@@ -85,7 +93,9 @@ def catalogue_load(
 @phase_app.command("set")
 def phase_set(
     slug: str,
-    phase: Annotated[str, typer.Argument(help="A phase name, or 'schedule' to follow the schedule")],
+    phase: Annotated[
+        str, typer.Argument(help="A phase name, or 'schedule' to follow the schedule")
+    ],
     reason: Annotated[str | None, typer.Option(help="Why, for the audit log")] = None,
 ) -> None:
     """Move a competition to another phase (only along the allowed transitions)."""
@@ -99,14 +109,22 @@ def phase_set(
             competition = service.get_competition(session, slug=slug)
             now = SystemClock().now()
             if phase == "schedule":
-                result = service.follow_schedule(session, competition=competition, now=now, actor=CLI_ACTOR)
+                result = service.follow_schedule(
+                    session, competition=competition, now=now, actor=CLI_ACTOR
+                )
             else:
                 if phase not in Phase.__members__.values():
                     choices = ", ".join(p.value for p in Phase)
                     typer.echo(f"unknown phase {phase!r}; one of: {choices}, schedule", err=True)
                     raise typer.Exit(2)
-                result = service.set_phase(session, competition=competition, target=Phase(phase),
-                                           now=now, actor=CLI_ACTOR, reason=reason)
+                result = service.set_phase(
+                    session,
+                    competition=competition,
+                    target=Phase(phase),
+                    now=now,
+                    actor=CLI_ACTOR,
+                    reason=reason,
+                )
     except AppError as exc:
         typer.echo(gettext("en", exc.detail or exc.title, **exc.params), err=True)
         raise typer.Exit(1) from exc
@@ -132,4 +150,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

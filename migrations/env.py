@@ -31,8 +31,9 @@ def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
     return False
 
 
-def _compare_type(ctx: Any, inspected: Any, metadata_column: Any, inspected_type: Any,
-                  metadata_type: Any) -> bool | None:
+def _compare_type(
+    ctx: Any, inspected: Any, metadata_column: Any, inspected_type: Any, metadata_type: Any
+) -> bool | None:
     if isinstance(metadata_type, UTCDateTime):
         metadata_type = metadata_type.impl
     if isinstance(metadata_type, AutoString) and isinstance(inspected_type, sa.String):

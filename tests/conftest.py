@@ -86,7 +86,9 @@ def _fresh_pg(pg_admin: Engine, template: str) -> Iterator[str]:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> Iterator[str]:
     """A fresh, migrated, empty database: once on SQLite, once on PostgreSQL."""
     if request.param == "sqlite":
         path = tmp_path / "govai.sqlite3"
@@ -100,8 +102,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
     return Settings(
-        environment="test", data_dir=tmp_path / "data", database_url=database_url,
-        catalogue_dir=CATALOGUE, secret_key="test-secret-" + uuid.uuid4().hex,
+        environment="test",
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        catalogue_dir=CATALOGUE,
+        secret_key="test-secret-" + uuid.uuid4().hex,
     )
 
 

@@ -19,8 +19,13 @@ from app.main import create_app
 from tests.conftest import CATALOGUE, DURING_SPRINT, load
 
 FOLDER = Path(tempfile.mkdtemp(prefix="govai-schemathesis-"))
-CONFIG = Settings(environment="test", data_dir=FOLDER, database_url=f"sqlite:///{FOLDER}/db.sqlite3",
-                  catalogue_dir=CATALOGUE, secret_key="schemathesis")
+CONFIG = Settings(
+    environment="test",
+    data_dir=FOLDER,
+    database_url=f"sqlite:///{FOLDER}/db.sqlite3",
+    catalogue_dir=CATALOGUE,
+    secret_key="schemathesis",
+)
 APP = create_app(CONFIG, FrozenClock(DURING_SPRINT))
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 

@@ -16,7 +16,11 @@ from tests.conftest import SMALL_COMPETITION
 
 def govai(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "app.cli", *args], env=env, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "app.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -60,7 +64,9 @@ def test_a_malformed_catalogue_is_refused_naming_file_field_and_reason(
     rubric.write_text(rubric.read_text().replace("weight: 60", "weight: 50"))
     result = govai(env, "catalogue", "load", str(broken))
     assert result.returncode == 1
-    assert "rubric.yaml: -: Value error, criterion weights must add up to 100, not 90" in result.stderr
+    assert (
+        "rubric.yaml: -: Value error, criterion weights must add up to 100, not 90" in result.stderr
+    )
     assert "nothing was loaded" in result.stderr
 
 

@@ -25,12 +25,17 @@ async def _burst(base: str) -> list[int]:
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
         paths = ["/api/v1/competitions/g7-govai-2025", "/api/v1/competitions/g7-govai-2025/events"]
         responses = await asyncio.gather(
-            *(client.get(paths[n % 2], params={"lang": "fr" if n % 3 else "en"}) for n in range(CONCURRENT))
+            *(
+                client.get(paths[n % 2], params={"lang": "fr" if n % 3 else "en"})
+                for n in range(CONCURRENT)
+            )
         )
     return [r.status_code for r in responses]
 
 
-def test_100_concurrent_requests_all_succeed(settings: Settings, clock: FrozenClock, loaded: Engine) -> None:
+def test_100_concurrent_requests_all_succeed(
+    settings: Settings, clock: FrozenClock, loaded: Engine
+) -> None:
     quick_timeout = settings.model_copy(update={"db_pool_timeout": 2.0})
     with running_server(create_app(quick_timeout, clock)) as base:
         statuses = asyncio.run(_burst(base))

@@ -30,7 +30,10 @@ def test_downgrade_to_empty_and_up_again(database_url: str) -> None:
     upgrade(database_url)
     engine = create_engine(database_url, poolclass=NullPool)
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == head_revision()
+        assert (
+            conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            == head_revision()
+        )
     engine.dispose()
 
 

@@ -28,7 +28,8 @@ def list_public_records(
     return AuditPage(
         items=[AuditRecordOut.model_validate(row, from_attributes=True) for row in rows],
         total=service.count_records(session, competition=competition),
-        page=paging.page, per_page=paging.per_page,
+        page=paging.page,
+        per_page=paging.per_page,
     )
 
 

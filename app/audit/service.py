@@ -80,11 +80,25 @@ def append(
     body = json.loads(json.dumps(payload or {}, default=str))
     at = at.astimezone(UTC)  # the digest sees exactly what storage gives back
     record = AuditRecord(
-        seq=seq, at=at, actor=actor, action=action, competition=competition,
-        subject=subject, public=public, payload=body, prev_hash=prev_hash,
+        seq=seq,
+        at=at,
+        actor=actor,
+        action=action,
+        competition=competition,
+        subject=subject,
+        public=public,
+        payload=body,
+        prev_hash=prev_hash,
         hash=record_digest(
-            seq=seq, at=at, actor=actor, action=action, competition=competition,
-            subject=subject, public=public, payload=body, prev_hash=prev_hash,
+            seq=seq,
+            at=at,
+            actor=actor,
+            action=action,
+            competition=competition,
+            subject=subject,
+            public=public,
+            payload=body,
+            prev_hash=prev_hash,
         ),
     )
     session.add(record)
@@ -106,8 +120,10 @@ def verify_chain(session: Session, *, batch: int = 1000) -> ChainReport:
     expected_prev, expected_seq, count, last_seq = GENESIS_HASH, 1, 0, 0
     while True:
         rows = session.exec(
-            select(AuditRecord).where(col(AuditRecord.seq) > last_seq)
-            .order_by(col(AuditRecord.seq)).limit(batch)
+            select(AuditRecord)
+            .where(col(AuditRecord.seq) > last_seq)
+            .order_by(col(AuditRecord.seq))
+            .limit(batch)
         ).all()
         if not rows:
             return ChainReport(valid=True, records=count, head=expected_prev)
@@ -126,16 +142,24 @@ def _check(record: AuditRecord, expected_seq: int, expected_prev: str) -> str | 
     if record.prev_hash != expected_prev:
         return "prev_hash does not match the previous record"
     digest = record_digest(
-        seq=record.seq, at=record.at, actor=record.actor, action=record.action,
-        competition=record.competition, subject=record.subject, public=record.public,
-        payload=record.payload, prev_hash=record.prev_hash,
+        seq=record.seq,
+        at=record.at,
+        actor=record.actor,
+        action=record.action,
+        competition=record.competition,
+        subject=record.subject,
+        public=record.public,
+        payload=record.payload,
+        prev_hash=record.prev_hash,
     )
     if digest != record.hash:
         return "the record's content does not match its hash"
     return None
 
 
-def count_records(session: Session, *, competition: str | None = None, public_only: bool = True) -> int:
+def count_records(
+    session: Session, *, competition: str | None = None, public_only: bool = True
+) -> int:
     query = select(func.count()).select_from(AuditRecord)
     if public_only:
         query = query.where(col(AuditRecord.public).is_(True))
@@ -150,4 +174,6 @@ def list_records(
     query = select(AuditRecord).where(col(AuditRecord.public).is_(True))
     if competition:
         query = query.where(AuditRecord.competition == competition)
-    return list(session.exec(query.order_by(col(AuditRecord.seq)).offset(offset).limit(limit)).all())
+    return list(
+        session.exec(query.order_by(col(AuditRecord.seq)).offset(offset).limit(limit)).all()
+    )

@@ -187,20 +187,29 @@ def _pair_statements(
     en, fr = per_lang.get("en", {}), per_lang.get("fr", {})
     for slug in sorted(set(en) ^ set(fr)):
         missing = "fr" if slug in en else "en"
-        faults.append(Fault(str(folder / missing), slug, "no translation of this problem statement"))
+        faults.append(
+            Fault(str(folder / missing), slug, "no translation of this problem statement")
+        )
     statements = []
     for slug in sorted(set(en) & set(fr), key=lambda s: en[s][0]):
         (position, text_en), (position_fr, text_fr) = en[slug], fr[slug]
         if position != position_fr:
-            faults.append(Fault(str(folder / "fr"), slug, "numbered differently from the English file"))
-        statements.append(Statement(
-            slug=slug, position=position,
-            title={"en": text_en.title, "fr": text_fr.title},
-            summary={"en": text_en.summary, "fr": text_fr.summary},
-            body={"en": text_en.body, "fr": text_fr.body},
-        ))
+            faults.append(
+                Fault(str(folder / "fr"), slug, "numbered differently from the English file")
+            )
+        statements.append(
+            Statement(
+                slug=slug,
+                position=position,
+                title={"en": text_en.title, "fr": text_fr.title},
+                summary={"en": text_en.summary, "fr": text_fr.summary},
+                body={"en": text_en.body, "fr": text_fr.body},
+            )
+        )
     if not statements and not faults:
-        faults.append(Fault(str(folder), "en/, fr/", "a competition needs at least one problem statement"))
+        faults.append(
+            Fault(str(folder), "en/, fr/", "a competition needs at least one problem statement")
+        )
     return statements
 
 
@@ -209,12 +218,22 @@ def _cross_check(
 ) -> None:
     competition: CompetitionFile = parsed["competition.yaml"]
     if folder.name != competition.slug:
-        faults.append(Fault(str(folder / "competition.yaml"), "slug",
-                            f"must equal the folder's name, {folder.name!r}"))
+        faults.append(
+            Fault(
+                str(folder / "competition.yaml"),
+                "slug",
+                f"must equal the folder's name, {folder.name!r}",
+            )
+        )
     positions = [s.position for s in statements]
     if len(set(positions)) != len(positions):
         faults.append(Fault(str(folder / "en"), "-", "two problem statements share a number"))
     for index, event in enumerate(parsed["events.yaml"].events):
         if event.ends_at <= event.starts_at:
-            faults.append(Fault(str(folder / "events.yaml"), f"events.{index}.ends_at",
-                                "must be after starts_at"))
+            faults.append(
+                Fault(
+                    str(folder / "events.yaml"),
+                    f"events.{index}.ends_at",
+                    "must be after starts_at",
+                )
+            )

@@ -6,11 +6,20 @@ import re
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from functools import cache
+from itertools import pairwise
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, available_timezones
 
 from babel import Locale
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
 
 from app.competitions.lifecycle import Phase
 
@@ -35,7 +44,8 @@ class Text(Strict):
 
 @cache
 def country_codes() -> frozenset[str]:
-    return frozenset(code for code in Locale("en").territories if re.fullmatch(r"[A-Z]{2}", code))
+    codes = (str(code) for code in Locale("en").territories)
+    return frozenset(code for code in codes if re.fullmatch(r"[A-Z]{2}", code))
 
 
 class Milestone(Strict):
@@ -67,7 +77,9 @@ class CompetitionFile(Strict):
     @classmethod
     def _known_zone(cls, value: str) -> str:
         if value not in available_timezones():
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as America/Toronto)")
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name such as America/Toronto)"
+            )
         return value
 
     @field_validator("contact_email")
@@ -84,7 +96,7 @@ class CompetitionFile(Strict):
         if Phase.CLOSED in self.schedule:
             raise ValueError("schedule: leave out 'closed'; it starts at submission_deadline")
         starts = sorted(self.schedule_utc().items(), key=lambda item: item[0].order)
-        for (phase_a, at_a), (phase_b, at_b) in zip(starts, starts[1:], strict=False):
+        for (phase_a, at_a), (phase_b, at_b) in pairwise(starts):
             if at_b <= at_a:
                 raise ValueError(f"schedule: {phase_b} must start after {phase_a}")
         return self
@@ -157,8 +169,11 @@ class Condition(Strict):
     @model_validator(mode="after")
     def _one_form(self) -> Condition:
         combinators = [c for c in (self.all, self.any, self.not_) if c is not None]
-        tests = [t for t in (self.in_sets, self.one_of, self.at_least, self.at_most, self.equals)
-                 if t is not None]
+        tests = [
+            t
+            for t in (self.in_sets, self.one_of, self.at_least, self.at_most, self.equals)
+            if t is not None
+        ]
         if self.attribute is None:
             if len(combinators) != 1 or tests:
                 raise ValueError("give exactly one of all, any, not; or an attribute with tests")
@@ -197,7 +212,9 @@ class EligibilityFile(Strict):
         for rule in self.rules:
             missing = rule.condition.set_names() - set(self.country_sets)
             if missing:
-                raise ValueError(f"rule {rule.id}: unknown country set {', '.join(sorted(missing))}")
+                raise ValueError(
+                    f"rule {rule.id}: unknown country set {', '.join(sorted(missing))}"
+                )
         return self
 
 

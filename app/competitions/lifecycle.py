@@ -90,7 +90,7 @@ def scheduled_phase(schedule: Mapping[Phase, datetime], now: datetime) -> Phase:
 def current_phase(
     schedule: Mapping[Phase, datetime], now: datetime, override: Override | None = None
 ) -> Phase:
-    """The phase at ``now``: the schedule's, or an explicit move and what the schedule adds later."""
+    """The phase at ``now``: the schedule's, or an explicit move and what the schedule adds."""
     if override is None or override.at > now:
         return scheduled_phase(schedule, now)
     later = [

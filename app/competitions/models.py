@@ -18,9 +18,11 @@ def _json() -> Any:
 
 
 def _parent(table: str) -> Any:
-    return Field(sa_column=Column(
-        Integer, ForeignKey(f"{table}.id", ondelete="CASCADE"), nullable=False, index=True
-    ))
+    return Field(
+        sa_column=Column(
+            Integer, ForeignKey(f"{table}.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
 
 
 class Competition(SQLModel, table=True):
@@ -46,7 +48,9 @@ class Competition(SQLModel, table=True):
     grace_period_seconds: int = 0
     team_size_max: int
     max_challenges_per_team: int
-    milestones: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    milestones: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
     eligibility: dict[str, Any] = _json()
     form: dict[str, Any] = _json()
     rubric: dict[str, Any] = _json()

@@ -39,19 +39,26 @@ def list_competitions(
     visible = [
         (competition, phase)
         for competition in service.list_competitions(session)
-        if may(Role.PUBLIC, Action.VIEW_COMPETITION,
-               phase := service.phase_of(session, competition=competition, now=clock.now()))
+        if may(
+            Role.PUBLIC,
+            Action.VIEW_COMPETITION,
+            phase := service.phase_of(session, competition=competition, now=clock.now()),
+        )
     ]
     window = visible[paging.offset : paging.offset + paging.per_page]
     page = Page[CompetitionOut](
         items=[_full(session, competition, phase, lang) for competition, phase in window],
-        total=len(visible), page=paging.page, per_page=paging.per_page,
+        total=len(visible),
+        page=paging.page,
+        per_page=paging.per_page,
     )
     return public_json(request, page, lang=lang)
 
 
 @router.get("/competitions/{slug}", response_model=CompetitionOut, responses=NOT_FOUND)
-def get_competition(request: Request, session: SessionDep, lang: LangDep, found: PublicCompetition) -> Response:
+def get_competition(
+    request: Request, session: SessionDep, lang: LangDep, found: PublicCompetition
+) -> Response:
     return public_json(request, _full(session, found.competition, found.phase, lang), lang=lang)
 
 
@@ -64,8 +71,13 @@ def list_challenges(
     """The competition's problem statements, in order."""
     rows = service.challenges(session, competition=found.competition)
     page = Page[ChallengeSummary](
-        items=[challenge_summary(c, lang) for c in rows[paging.offset : paging.offset + paging.per_page]],
-        total=len(rows), page=paging.page, per_page=paging.per_page,
+        items=[
+            challenge_summary(c, lang)
+            for c in rows[paging.offset : paging.offset + paging.per_page]
+        ],
+        total=len(rows),
+        page=paging.page,
+        per_page=paging.per_page,
     )
     return public_json(request, page, lang=lang)
 
@@ -74,7 +86,10 @@ def list_challenges(
     "/competitions/{slug}/challenges/{challenge}", response_model=ChallengeOut, responses=NOT_FOUND
 )
 def get_challenge(
-    request: Request, session: SessionDep, lang: LangDep, found: PublicCompetition,
+    request: Request,
+    session: SessionDep,
+    lang: LangDep,
+    found: PublicCompetition,
     challenge: Annotated[str, Path(max_length=80)],
 ) -> Response:
     row = service.get_challenge(session, competition=found.competition, slug=challenge)
@@ -88,8 +103,13 @@ def list_events(
     """Public events (launch, panels, question periods), in time order, with local times."""
     rows = service.events(session, competition=found.competition)
     page = Page[EventOut](
-        items=[event_out(e, found.competition, lang) for e in rows[paging.offset : paging.offset + paging.per_page]],
-        total=len(rows), page=paging.page, per_page=paging.per_page,
+        items=[
+            event_out(e, found.competition, lang)
+            for e in rows[paging.offset : paging.offset + paging.per_page]
+        ],
+        total=len(rows),
+        page=paging.page,
+        per_page=paging.per_page,
     )
     return public_json(request, page, lang=lang)
 
@@ -104,20 +124,29 @@ def events_calendar(
 ) -> Response:
     """The events as an iCalendar file (RFC 5545) to add to a calendar."""
     body = ical.calendar(
-        found.competition, service.events(session, competition=found.competition), lang=lang,
-        stamp=found.competition.updated_at, base_url=str(request.base_url).rstrip("/"),
+        found.competition,
+        service.events(session, competition=found.competition),
+        lang=lang,
+        stamp=found.competition.updated_at,
+        base_url=str(request.base_url).rstrip("/"),
     )
     return public_response(
-        request, body.encode("utf-8"), media_type="text/calendar; charset=utf-8",
-        max_age=request.app.state.settings.public_cache_seconds, lang=lang,
-        headers={"Content-Disposition": f'attachment; filename="{found.competition.slug}-events.ics"'},
+        request,
+        body.encode("utf-8"),
+        media_type="text/calendar; charset=utf-8",
+        max_age=request.app.state.settings.public_cache_seconds,
+        lang=lang,
+        headers={
+            "Content-Disposition": f'attachment; filename="{found.competition.slug}-events.ics"'
+        },
     )
 
 
 def _full(session: Session, competition: Competition, phase: Phase, lang: str) -> CompetitionOut:
     return competition_out(
-        competition, lang=lang, phase=phase,
+        competition,
+        lang=lang,
+        phase=phase,
         schedule=service.schedule(session, competition=competition),
         challenges=service.challenges(session, competition=competition),
     )
-

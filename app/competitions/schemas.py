@@ -106,27 +106,36 @@ def localized(competition: Competition | Challenge | Event, name: str, lang: str
 
 def challenge_summary(challenge: Challenge, lang: str) -> ChallengeSummary:
     return ChallengeSummary(
-        slug=challenge.slug, position=challenge.position,
-        title=localized(challenge, "title", lang), summary=localized(challenge, "summary", lang),
+        slug=challenge.slug,
+        position=challenge.position,
+        title=localized(challenge, "title", lang),
+        summary=localized(challenge, "summary", lang),
     )
 
 
 def challenge_out(challenge: Challenge, competition: Competition, lang: str) -> ChallengeOut:
     return ChallengeOut(
         **challenge_summary(challenge, lang).model_dump(),
-        competition=competition.slug, body=localized(challenge, "body", lang),
+        competition=competition.slug,
+        body=localized(challenge, "body", lang),
     )
 
 
 def competition_out(
-    competition: Competition, *, lang: str, phase: Phase, schedule: dict[Phase, datetime],
+    competition: Competition,
+    *,
+    lang: str,
+    phase: Phase,
+    schedule: dict[Phase, datetime],
     challenges: list[Challenge],
 ) -> CompetitionOut:
     zone = ZoneInfo(competition.timezone)
     steps = sorted(schedule.items(), key=lambda item: item[0].order)
     return CompetitionOut(
-        slug=competition.slug, lang=lang,
-        name=localized(competition, "name", lang), summary=localized(competition, "summary", lang),
+        slug=competition.slug,
+        lang=lang,
+        name=localized(competition, "name", lang),
+        summary=localized(competition, "summary", lang),
         lead=localized(competition, "lead", lang),
         phase=phase_out(phase, lang),
         phase_set_by="organizer" if competition.phase_override else "schedule",
@@ -140,7 +149,9 @@ def competition_out(
         max_challenges_per_team=competition.max_challenges_per_team,
         contact_email=competition.contact_email,
         schedule=[
-            ScheduledPhaseOut(phase=phase_out(p, lang), starts_at=at, starts_at_local=at.astimezone(zone))
+            ScheduledPhaseOut(
+                phase=phase_out(p, lang), starts_at=at, starts_at_local=at.astimezone(zone)
+            )
             for p, at in steps
         ],
         milestones=[
@@ -153,10 +164,15 @@ def competition_out(
 def event_out(event: Event, competition: Competition, lang: str) -> EventOut:
     zone = ZoneInfo(competition.timezone)
     return EventOut(
-        slug=event.slug, title=localized(event, "title", lang),
+        slug=event.slug,
+        title=localized(event, "title", lang),
         description=localized(event, "description", lang),
-        starts_at=event.starts_at, ends_at=event.ends_at,
-        starts_at_local=event.starts_at.astimezone(zone), ends_at_local=event.ends_at.astimezone(zone),
-        timezone=competition.timezone, online=event.online,
-        registration_required=event.registration_required, recording_url=event.recording_url,
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        starts_at_local=event.starts_at.astimezone(zone),
+        ends_at_local=event.ends_at.astimezone(zone),
+        timezone=competition.timezone,
+        online=event.online,
+        registration_required=event.registration_required,
+        recording_url=event.recording_url,
     )

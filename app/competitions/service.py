@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
-from app.competitions.lifecycle import Override, Phase, current_phase, can_transition
+from app.competitions.lifecycle import Override, Phase, can_transition, current_phase
 from app.competitions.models import Challenge, Competition, Event, ScheduledPhase
 from app.core.errors import InvalidTransition, NotFound
 
@@ -41,7 +41,12 @@ def phase_of(session: Session, *, competition: Competition, now: datetime) -> Ph
 
 
 def set_phase(
-    session: Session, *, competition: Competition, target: Phase, now: datetime, actor: str,
+    session: Session,
+    *,
+    competition: Competition,
+    target: Phase,
+    now: datetime,
+    actor: str,
     reason: str | None = None,
 ) -> Phase:
     """Move the competition to ``target`` if the lifecycle allows it from the current phase.
@@ -53,21 +58,29 @@ def set_phase(
     if not can_transition(current, target):
         raise InvalidTransition(
             "A competition in phase '%(current)s' cannot move to '%(target)s'.",
-            current=current.value, target=target.value,
+            current=current.value,
+            target=target.value,
         )
     competition.phase_override, competition.phase_override_at = target.value, now
     competition.updated_at = now
     session.add(competition)
     audit.append(
-        session, at=now, actor=actor, action="competition.phase_changed",
-        competition=competition.slug, subject=competition.slug, public=True,
+        session,
+        at=now,
+        actor=actor,
+        action="competition.phase_changed",
+        competition=competition.slug,
+        subject=competition.slug,
+        public=True,
         payload={"from": current.value, "to": target.value, "reason": reason},
     )
     session.flush()
     return target
 
 
-def follow_schedule(session: Session, *, competition: Competition, now: datetime, actor: str) -> Phase:
+def follow_schedule(
+    session: Session, *, competition: Competition, now: datetime, actor: str
+) -> Phase:
     """Drop an explicit move so the phase follows the schedule again; audited."""
     before = phase_of(session, competition=competition, now=now)
     competition.phase_override, competition.phase_override_at = None, None
@@ -75,8 +88,13 @@ def follow_schedule(session: Session, *, competition: Competition, now: datetime
     session.add(competition)
     after = phase_of(session, competition=competition, now=now)
     audit.append(
-        session, at=now, actor=actor, action="competition.phase_follows_schedule",
-        competition=competition.slug, subject=competition.slug, public=True,
+        session,
+        at=now,
+        actor=actor,
+        action="competition.phase_follows_schedule",
+        competition=competition.slug,
+        subject=competition.slug,
+        public=True,
         payload={"from": before.value, "to": after.value},
     )
     session.flush()

@@ -43,9 +43,7 @@ def load_catalogue(session: Session, *, path: Path, now: datetime, actor: str) -
 def sync_definition(session: Session, *, definition: Definition, now: datetime, actor: str) -> str:
     """Create or update one competition; returns 'created', 'updated' or 'unchanged'."""
     spec = definition.competition
-    competition = session.exec(
-        select(Competition).where(Competition.slug == spec.slug)
-    ).first()
+    competition = session.exec(select(Competition).where(Competition.slug == spec.slug)).first()
     if competition is not None and competition.source_digest == definition.digest:
         return "unchanged"
     outcome = "created" if competition is None else "updated"
@@ -62,8 +60,14 @@ def sync_definition(session: Session, *, definition: Definition, now: datetime, 
     _sync_challenges(session, competition.id, definition)
     _sync_events(session, competition.id, definition)
     audit.append(
-        session, at=now, actor=actor, action=f"catalogue.{outcome}", competition=spec.slug,
-        subject=str(definition.folder.name), public=True, payload={"digest": definition.digest},
+        session,
+        at=now,
+        actor=actor,
+        action=f"catalogue.{outcome}",
+        competition=spec.slug,
+        subject=str(definition.folder.name),
+        public=True,
+        payload={"digest": definition.digest},
     )
     return outcome
 
@@ -71,17 +75,27 @@ def sync_definition(session: Session, *, definition: Definition, now: datetime, 
 def _competition_fields(definition: Definition) -> dict[str, Any]:
     spec = definition.competition
     return {
-        "name_en": spec.name.en, "name_fr": spec.name.fr,
-        "summary_en": spec.summary.en, "summary_fr": spec.summary.fr,
-        "lead_en": spec.lead.en, "lead_fr": spec.lead.fr,
-        "website": spec.website, "timezone": spec.timezone, "currency": spec.currency,
-        "envelope_cents": spec.envelope, "award_cap_cents": spec.award_cap,
-        "contact_email": spec.contact_email, "submission_deadline": spec.deadline_utc(),
-        "grace_period_seconds": spec.grace_period_seconds, "team_size_max": spec.team_size_max,
+        "name_en": spec.name.en,
+        "name_fr": spec.name.fr,
+        "summary_en": spec.summary.en,
+        "summary_fr": spec.summary.fr,
+        "lead_en": spec.lead.en,
+        "lead_fr": spec.lead.fr,
+        "website": spec.website,
+        "timezone": spec.timezone,
+        "currency": spec.currency,
+        "envelope_cents": spec.envelope,
+        "award_cap_cents": spec.award_cap,
+        "contact_email": spec.contact_email,
+        "submission_deadline": spec.deadline_utc(),
+        "grace_period_seconds": spec.grace_period_seconds,
+        "team_size_max": spec.team_size_max,
         "max_challenges_per_team": spec.max_challenges_per_team,
         "milestones": [dump(m) for m in spec.milestones],
-        "eligibility": dump(definition.eligibility), "form": dump(definition.form),
-        "rubric": dump(definition.rubric), "source_digest": definition.digest,
+        "eligibility": dump(definition.eligibility),
+        "form": dump(definition.form),
+        "rubric": dump(definition.rubric),
+        "source_digest": definition.digest,
     }
 
 
@@ -92,7 +106,9 @@ def _sync_schedule(session: Session, competition_id: int, definition: Definition
         if phase not in wanted:
             session.delete(row)
     for phase, at in wanted.items():
-        row = rows.get(phase) or ScheduledPhase(competition_id=competition_id, phase=phase, starts_at=at)
+        row = rows.get(phase) or ScheduledPhase(
+            competition_id=competition_id, phase=phase, starts_at=at
+        )
         row.starts_at = at
         session.add(row)
 
@@ -100,12 +116,21 @@ def _sync_schedule(session: Session, competition_id: int, definition: Definition
 def _sync_challenges(session: Session, competition_id: int, definition: Definition) -> None:
     rows = _rows(session, Challenge, competition_id, key="slug")
     wanted = {s.slug: s for s in definition.statements}
-    _delete_unreferenced(session, [rows[slug] for slug in rows if slug not in wanted],
-                         what="problem statement")
+    _delete_unreferenced(
+        session, [rows[slug] for slug in rows if slug not in wanted], what="problem statement"
+    )
     for slug, statement in wanted.items():
-        row = rows.get(slug) or Challenge(competition_id=competition_id, slug=slug, position=0,
-                                          title_en="", title_fr="", summary_en="", summary_fr="",
-                                          body_en="", body_fr="")
+        row = rows.get(slug) or Challenge(
+            competition_id=competition_id,
+            slug=slug,
+            position=0,
+            title_en="",
+            title_fr="",
+            summary_en="",
+            summary_fr="",
+            body_en="",
+            body_fr="",
+        )
         row.position = statement.position
         for lang in ("en", "fr"):
             setattr(row, f"title_{lang}", statement.title[lang])
@@ -120,10 +145,16 @@ def _sync_events(session: Session, competition_id: int, definition: Definition) 
     wanted = {e.slug: e for e in definition.events.events}
     _delete_unreferenced(session, [rows[slug] for slug in rows if slug not in wanted], what="event")
     for slug, event in wanted.items():
-        row = rows.get(slug) or Event(competition_id=competition_id, slug=slug, title_en="",
-                                      title_fr="", description_en="", description_fr="",
-                                      starts_at=spec.to_utc(event.starts_at),
-                                      ends_at=spec.to_utc(event.ends_at))
+        row = rows.get(slug) or Event(
+            competition_id=competition_id,
+            slug=slug,
+            title_en="",
+            title_fr="",
+            description_en="",
+            description_fr="",
+            starts_at=spec.to_utc(event.starts_at),
+            ends_at=spec.to_utc(event.ends_at),
+        )
         row.title_en, row.title_fr = event.title.en, event.title.fr
         row.description_en, row.description_fr = event.description.en, event.description.fr
         row.starts_at, row.ends_at = spec.to_utc(event.starts_at), spec.to_utc(event.ends_at)
@@ -132,7 +163,9 @@ def _sync_events(session: Session, competition_id: int, definition: Definition) 
         session.add(row)
 
 
-def _rows(session: Session, model: type[SQLModel], competition_id: int, *, key: str) -> dict[str, Any]:
+def _rows(
+    session: Session, model: type[SQLModel], competition_id: int, *, key: str
+) -> dict[str, Any]:
     found = session.exec(select(model).where(model.competition_id == competition_id))  # type: ignore[attr-defined]
     return {getattr(row, key): row for row in found}
 
@@ -144,14 +177,16 @@ def _delete_unreferenced(session: Session, rows: list[Any], *, what: str) -> Non
             raise CatalogueRefused(
                 "The %(what)s '%(slug)s' was removed from the files but %(count)s records refer "
                 "to it; restore it, or remove those records first.",
-                what=what, slug=row.slug, count=references,
+                what=what,
+                slug=row.slug,
+                count=references,
             )
         session.delete(row)
     session.flush()
 
 
 def count_references(session: Session, table: str, row_id: int) -> int:
-    """Rows of any table whose foreign key points at ``table.id = row_id``, read from the database."""
+    """Rows of any table whose foreign key points at ``table.id = row_id``."""
     inspector = inspect(session.connection())
     total = 0
     for other in inspector.get_table_names():

@@ -47,7 +47,7 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.data_dir / 'govai.sqlite3'}"
 
     def ensure_secret_key(self) -> str:
-        """The signing secret: from the environment, or generated once and kept in the data folder."""
+        """The signing secret: from the environment, or generated once into the data folder."""
         if self.secret_key:
             return self.secret_key
         self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -185,7 +185,10 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem_response(
-        request, status=500, kind=AppError.kind, title=AppError.title,
+        request,
+        status=500,
+        kind=AppError.kind,
+        title=AppError.title,
         detail=N_("An unexpected error occurred. Please try again later."),
     )
 

@@ -58,7 +58,12 @@ PageDep = Annotated[Pagination, Depends(get_pagination)]
 
 
 def public_response(
-    request: Request, body: bytes, *, media_type: str, max_age: int, lang: str,
+    request: Request,
+    body: bytes,
+    *,
+    media_type: str,
+    max_age: int,
+    lang: str,
     headers: dict[str, str] | None = None,
 ) -> Response:
     """A public, cacheable response with a strong ETag; ``304`` when the client has it."""

@@ -41,7 +41,8 @@ def readyz(request: Request) -> JSONResponse:
     expected = head_revision()
     at_head = current == expected
     body = Readiness(
-        status="ok" if at_head else "unavailable", database="ok",
+        status="ok" if at_head else "unavailable",
+        database="ok",
         migrations="at head" if at_head else f"at {current}, expected {expected}",
     )
     return JSONResponse(body.model_dump(), status_code=200 if at_head else 503)

@@ -1,5 +1,6 @@
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 from sqlalchemy import Engine, text
 from sqlmodel import select
@@ -13,8 +14,16 @@ AT = datetime(2025, 11, 20, 12, 0, 0, 123456, tzinfo=UTC)
 
 def _append(engine: Engine, n: int, *, at: datetime = AT) -> None:
     with new_session(engine, write=True) as session, session.begin():
-        audit.append(session, at=at, actor="tester", action="thing.done", competition="c",
-                     subject=f"s{n}", payload={"n": n, "note": "é"}, public=n % 2 == 0)
+        audit.append(
+            session,
+            at=at,
+            actor="tester",
+            action="thing.done",
+            competition="c",
+            subject=f"s{n}",
+            payload={"n": n, "note": "é"},
+            public=n % 2 == 0,
+        )
 
 
 def _verify(engine: Engine) -> audit.ChainReport:
@@ -30,7 +39,7 @@ def test_records_chain_to_their_predecessors(engine: Engine) -> None:
     with new_session(engine) as session:
         rows = session.exec(select(AuditRecord).order_by(AuditRecord.seq)).all()
     assert rows[0].prev_hash == audit.GENESIS_HASH
-    assert all(b.prev_hash == a.hash for a, b in zip(rows, rows[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in pairwise(rows))
     assert report.head == rows[-1].hash
     assert rows[0].at == AT  # microseconds and UTC survive the round trip
 
@@ -64,13 +73,21 @@ def test_rewriting_the_tail_consistently_is_still_detected_by_the_next_link(engi
     with new_session(engine) as session:
         second = session.exec(select(AuditRecord).where(AuditRecord.seq == 2)).one()
         forged = audit.record_digest(
-            seq=2, at=second.at + timedelta(days=1), actor=second.actor, action=second.action,
-            competition=second.competition, subject=second.subject, public=second.public,
-            payload=second.payload, prev_hash=second.prev_hash,
+            seq=2,
+            at=second.at + timedelta(days=1),
+            actor=second.actor,
+            action=second.action,
+            competition=second.competition,
+            subject=second.subject,
+            public=second.public,
+            payload=second.payload,
+            prev_hash=second.prev_hash,
         )
     with engine.begin() as conn:
-        conn.execute(text("UPDATE audit_record SET at = :at, hash = :h WHERE seq = 2"),
-                     {"at": (second.at + timedelta(days=1)).replace(tzinfo=None), "h": forged})
+        conn.execute(
+            text("UPDATE audit_record SET at = :at, hash = :h WHERE seq = 2"),
+            {"at": (second.at + timedelta(days=1)).replace(tzinfo=None), "h": forged},
+        )
     report = _verify(engine)
     assert not report.valid and report.first_bad_seq == 3
 

@@ -51,7 +51,9 @@ def test_an_unknown_slug_is_a_404_problem_in_the_callers_language(client: TestCl
 
 def test_an_unknown_challenge_is_a_404(client: TestClient) -> None:
     response = client.get(G7 + "/challenges/nope")
-    assert response.status_code == 404 and response.json()["detail"].startswith("There is no problem")
+    assert response.status_code == 404 and response.json()["detail"].startswith(
+        "There is no problem"
+    )
 
 
 def test_an_unknown_route_is_a_problem_too(client: TestClient) -> None:

@@ -38,7 +38,10 @@ def _edit_yaml(path: Path, change) -> None:  # type: ignore[no-untyped-def]
 def _snapshot(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
     tables = ["competition", "scheduled_phase", "challenge", "event", "audit_record"]
     with engine.connect() as conn:
-        return {t: [tuple(r) for r in conn.execute(text(f"SELECT * FROM {t} ORDER BY id"))] for t in tables}
+        return {
+            t: [tuple(r) for r in conn.execute(text(f"SELECT * FROM {t} ORDER BY id"))]
+            for t in tables
+        }
 
 
 def test_the_g7_definition_holds_the_published_facts() -> None:
@@ -49,7 +52,11 @@ def test_the_g7_definition_holds_the_published_facts() -> None:
     assert spec.team_size_max == 4 and spec.timezone == "America/Toronto"
     assert [s.position for s in definition.statements] == [1, 2, 3, 4]
     assert all(s.title["fr"] and s.title["fr"] != s.title["en"] for s in definition.statements)
-    assert [e.slug for e in definition.events.events] == ["launch", "expert-panel", "ask-me-anything"]
+    assert [e.slug for e in definition.events.events] == [
+        "launch",
+        "expert-panel",
+        "ask-me-anything",
+    ]
     limits = {f.id: f.max_words for f in definition.form.fields}
     assert (limits["title"], limits["description"], limits["solution"]) == (10, 50, 100)
     assert limits["data_used"] == limits["bias"] == limits["data_protection"] == 75
@@ -62,17 +69,41 @@ def test_the_g7_definition_holds_the_published_facts() -> None:
     ("file", "change", "field", "reason"),
     [
         ("rubric.yaml", lambda d: d["criteria"][0].update(weight=31), "-", "add up to 100"),
-        ("competition.yaml", lambda d: d.update(timezone="Mars/Olympus"), "timezone", "unknown time zone"),
-        ("competition.yaml", lambda d: d.update(award_cap=20_000_000), "-", "award_cap cannot exceed"),
+        (
+            "competition.yaml",
+            lambda d: d.update(timezone="Mars/Olympus"),
+            "timezone",
+            "unknown time zone",
+        ),
+        (
+            "competition.yaml",
+            lambda d: d.update(award_cap=20_000_000),
+            "-",
+            "award_cap cannot exceed",
+        ),
         ("competition.yaml", lambda d: d.update(envelope="lots"), "envelope", "integer"),
         ("competition.yaml", lambda d: d.update(colour="red"), "colour", "Extra inputs"),
-        ("form.yaml", lambda d: d["fields"][0].update(max_words=0), "fields.0.max_words", "greater than"),
-        ("events.yaml", lambda d: d["events"][0]["title"].pop("fr"), "events.0.title.fr", "Field required"),
+        (
+            "form.yaml",
+            lambda d: d["fields"][0].update(max_words=0),
+            "fields.0.max_words",
+            "greater than",
+        ),
+        (
+            "events.yaml",
+            lambda d: d["events"][0]["title"].pop("fr"),
+            "events.0.title.fr",
+            "Field required",
+        ),
         ("eligibility.yaml", lambda d: d["country_sets"]["g7"].append("XX"), "-", "not ISO 3166-1"),
     ],
 )
 def test_a_malformed_file_is_refused_with_file_field_and_reason(
-    g7_copy: Path, file: str, change, field: str, reason: str  # type: ignore[no-untyped-def]
+    g7_copy: Path,
+    file: str,
+    change,
+    field: str,
+    reason: str,  # type: ignore[no-untyped-def]
 ) -> None:
     _edit_yaml(g7_copy / file, change)
     with pytest.raises(CatalogueError) as caught:
@@ -91,7 +122,7 @@ def test_a_missing_translation_is_refused(g7_copy: Path) -> None:
 
 def test_broken_yaml_is_refused(g7_copy: Path) -> None:
     (g7_copy / "events.yaml").write_text("events: [unclosed", encoding="utf-8")
-    with pytest.raises(CatalogueError, match="events.yaml: -: not valid YAML"):
+    with pytest.raises(CatalogueError, match=r"events\.yaml: -: not valid YAML"):
         load_definition(g7_copy)
 
 
@@ -115,11 +146,19 @@ def test_changed_text_updates_in_place(engine: Engine, g7_copy: Path) -> None:
     load(engine, g7_copy.parent)
     before = _snapshot(engine)
     statement = g7_copy / "fr" / "02-navigating-rules.md"
-    statement.write_text(statement.read_text(encoding="utf-8").replace("## Le problème", "## Le défi"), encoding="utf-8")
-    _edit_yaml(g7_copy / "events.yaml", lambda d: d["events"][2].update(recording_url="https://example.org/ama"))
+    statement.write_text(
+        statement.read_text(encoding="utf-8").replace("## Le problème", "## Le défi"),
+        encoding="utf-8",
+    )
+    _edit_yaml(
+        g7_copy / "events.yaml",
+        lambda d: d["events"][2].update(recording_url="https://example.org/ama"),
+    )
     load(engine, g7_copy.parent, at=DURING_SPRINT + timedelta(hours=1))
     with new_session(engine) as session:
-        challenge = session.exec(select(Challenge).where(Challenge.slug == "navigating-rules")).one()
+        challenge = session.exec(
+            select(Challenge).where(Challenge.slug == "navigating-rules")
+        ).one()
         event = session.exec(select(Event).where(Event.slug == "ask-me-anything")).one()
         audits = session.exec(select(AuditRecord.action)).all()
     assert "## Le défi" in challenge.body_fr
@@ -141,10 +180,18 @@ def test_removing_an_unreferenced_challenge_deletes_it(engine: Engine, g7_copy: 
 def test_removing_a_challenge_that_has_entries_is_refused(engine: Engine, g7_copy: Path) -> None:
     load(engine, g7_copy.parent)
     with engine.begin() as conn:  # stands in for the entries table of a later issue
-        conn.execute(text("CREATE TABLE entry_probe (id INTEGER PRIMARY KEY, "
-                          "challenge_id INTEGER NOT NULL REFERENCES challenge (id))"))
-        conn.execute(text("INSERT INTO entry_probe (id, challenge_id) "
-                          "SELECT 1, id FROM challenge WHERE slug = 'information-volume'"))
+        conn.execute(
+            text(
+                "CREATE TABLE entry_probe (id INTEGER PRIMARY KEY, "
+                "challenge_id INTEGER NOT NULL REFERENCES challenge (id))"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO entry_probe (id, challenge_id) "
+                "SELECT 1, id FROM challenge WHERE slug = 'information-volume'"
+            )
+        )
     before = _snapshot(engine)
     for lang in ("en", "fr"):
         (g7_copy / lang / "01-information-volume.md").unlink()
@@ -162,8 +209,11 @@ def test_a_second_competition_is_only_data(engine: Engine) -> None:
     with new_session(engine) as session:
         slugs = session.exec(select(Competition.slug).order_by(Competition.slug)).all()
         small = session.exec(select(Competition).where(Competition.slug == "hackqc-coeur-ia")).one()
-        phases = session.exec(select(func.count()).select_from(ScheduledPhase)
-                              .where(ScheduledPhase.competition_id == small.id)).one()
+        phases = session.exec(
+            select(func.count())
+            .select_from(ScheduledPhase)
+            .where(ScheduledPhase.competition_id == small.id)
+        ).one()
     assert slugs == ["g7-govai-2025", "hackqc-coeur-ia"]
     assert small.team_size_max == 6 and small.timezone == "America/Montreal"
     assert phases == 5  # announced, open, closed (the deadline), judging, announced_results

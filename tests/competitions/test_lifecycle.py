@@ -97,7 +97,11 @@ def test_may(role: Role, action: Action, phase: Phase, allowed: bool) -> None:
     assert may(role, action, phase) is allowed
 
 
-@given(st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(UTC)))
+@given(
+    st.datetimes(
+        min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(UTC)
+    )
+)
 def test_the_scheduled_phase_only_moves_forward_in_time(at: datetime) -> None:
     later = at + timedelta(days=1)
     assert scheduled_phase(SCHEDULE, later).order >= scheduled_phase(SCHEDULE, at).order
