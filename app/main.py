@@ -15,7 +15,7 @@ from app.core.clock import Clock, SystemClock
 from app.core.config import Settings, get_settings
 from app.core.db import make_engine
 from app.core.errors import install_error_handlers
-from app.core.http import LanguageMiddleware
+from app.core.http import AdmissionMiddleware, LanguageMiddleware
 from app.health.router import router as health_router
 
 logger = logging.getLogger(__name__)
@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
     app.add_middleware(LanguageMiddleware)
+    app.add_middleware(AdmissionMiddleware, limit=settings.worker_threads)
     install_error_handlers(app)
     app.include_router(health_router)
     app.include_router(competitions_router)

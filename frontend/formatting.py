@@ -20,9 +20,6 @@ from markupsafe import Markup
 from app.core.i18n import gettext, ngettext
 
 LOCALES = {"en": "en_CA", "fr": "fr_CA"}
-DATE_PATTERN = "EEEE d MMMM y"
-SHORT_DATE_PATTERN = "d MMMM y"
-TIME_PATTERNS = {"en": "HH:mm", "fr": "H 'h' mm"}
 # A Canadian dollar is "$" in en_CA and fr_CA; entrants come from every G7 country, so say whose.
 _DOLLAR = {"en": "CA$", "fr": "$\u00a0CA"}
 _WHOLE_AMOUNT = {"en": "¤#,##0", "fr": "#,##0\u00a0¤"}
@@ -45,13 +42,24 @@ def zone_abbreviation(zone: str, lang: str) -> str:
     return get_timezone_name(ZoneInfo(zone), width="short", locale=LOCALES[lang])
 
 
+def zone_name(zone: str, lang: str) -> str:
+    """The zone's generic long name: "Eastern Time" / "heure de l’Est"."""
+    return get_timezone_name(ZoneInfo(zone), width="long", locale=LOCALES[lang])
+
+
 def date_text(at: datetime, zone: str, lang: str, *, weekday: bool = False) -> str:
-    pattern = DATE_PATTERN if weekday else SHORT_DATE_PATTERN
-    return format_datetime(at, pattern, tzinfo=ZoneInfo(zone), locale=LOCALES[lang])
+    """"1 December 2025" / "1er décembre 2025", with the weekday in front if asked."""
+    local = at.astimezone(ZoneInfo(zone))
+    day = "d'er'" if lang == "fr" and local.day == 1 else "d"
+    pattern = f"{'EEEE ' if weekday else ''}{day} MMMM y"
+    return format_datetime(local, pattern, tzinfo=ZoneInfo(zone), locale=LOCALES[lang])
 
 
 def time_text(at: datetime, zone: str, lang: str) -> str:
-    return format_datetime(at, TIME_PATTERNS[lang], tzinfo=ZoneInfo(zone), locale=LOCALES[lang])
+    """"09:00" / "9 h", "10 h 30": the Government of Canada's styles in each language."""
+    local = at.astimezone(ZoneInfo(zone))
+    pattern = "HH:mm" if lang == "en" else ("H 'h'" if local.minute == 0 else "H 'h' mm")
+    return format_datetime(local, pattern, tzinfo=ZoneInfo(zone), locale=LOCALES[lang])
 
 
 def moment(at: datetime, zone: str, lang: str) -> LocalTime:
@@ -67,6 +75,8 @@ def moment(at: datetime, zone: str, lang: str) -> LocalTime:
 def duration(delta: timedelta, lang: str) -> str:
     """The two largest units, rounded down: "3 days, 4 hours", "5 hours, 12 minutes"."""
     minutes = max(int(delta.total_seconds() // 60), 0)
+    if minutes == 0:
+        return gettext(lang, "less than a minute")
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
     parts = [

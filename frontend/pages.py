@@ -14,25 +14,44 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
-from starlette.exceptions import HTTPException
+from starlette.routing import Match
+from starlette.types import Scope
 
 from app.core.clock import ClockDep
 from app.core.db import SessionDep
 from app.core.errors import NotFound
 from app.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, as_language, gettext, translator
 from frontend import views
-from frontend.rendering import render
+from frontend.rendering import quote_path, render
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # Path prefixes that look like a language tag ("xx", "xxx", "xx-YY") and so are redirected.
 _LANGUAGE_LIKE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
 _NOT_PAGES = frozenset({"api"})
 
-router = APIRouter(include_in_schema=False)
+
+def looks_like_language(prefix: str) -> bool:
+    return bool(_LANGUAGE_LIKE.match(prefix)) and prefix.lower() not in _NOT_PAGES
 
 
-@router.get("/")
+class PageRoute(APIRoute):
+    """A page route matches only under a prefix that could name a language: never ``/api/...``,
+    whose unknown paths stay problem+json 404s (and its known paths keep their 405s)."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child = super().matches(scope)
+        if match is not Match.NONE and not looks_like_language(child["path_params"]["lang"]):
+            return Match.NONE, {}
+        return match, child
+
+
+root_router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
+
+
+@root_router.get("/")
 def root(request: Request) -> Response:
     """To the home page in the negotiated language (``?lang=``, cookie, Accept-Language)."""
     return RedirectResponse(
@@ -70,14 +89,14 @@ def events(
         session, clock=clock, lang=lang, slug=slug))
 
 
-@router.get("/{prefix}/{rest:path}")
-def elsewhere(request: Request, prefix: str, rest: str) -> Response:
-    """Any other path: a page 404 under a known prefix, a redirect under a language-like one."""
-    if prefix in LANGUAGES:
-        return _not_found(request, prefix)
-    if prefix.lower() in _NOT_PAGES or not _LANGUAGE_LIKE.match(prefix):
-        raise HTTPException(status_code=404)
-    return _to_known_language(request, prefix)
+@router.get("/{lang}/{rest:path}")
+def elsewhere(request: Request, lang: str, rest: str) -> Response:
+    """Any other path in the pages' space: 404 page under a known prefix, else a redirect."""
+    if lang not in LANGUAGES:
+        return _to_known_language(request, lang)
+    if rest.endswith("/"):
+        return RedirectResponse(quote_path(request.url.path.rstrip("/")), status_code=307)
+    return _not_found(request, lang)
 
 
 def _page(request: Request, lang: str, build: Callable[[], views.Page]) -> Response:
@@ -103,10 +122,11 @@ def _to_known_language(request: Request, prefix: str) -> Response:
     target = as_language(prefix) or DEFAULT_LANGUAGE
     rest = request.url.path[len(prefix) + 1:] or "/"
     query = f"?{request.url.query}" if request.url.query else ""
-    return RedirectResponse(f"/{target}{rest}{query}", status_code=307)
+    return RedirectResponse(quote_path(f"/{target}{rest}") + query, status_code=307)
 
 
 def mount_frontend(app: FastAPI) -> None:
     """Serve ``/static`` and the pages; the catch-all page route goes after every other route."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(root_router)
     app.include_router(router)

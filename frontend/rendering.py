@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -55,13 +57,26 @@ def other_language(lang: str) -> str:
     return next(other for other in LANGUAGES if other != lang)
 
 
+def quote_path(path: str) -> str:
+    """A decoded request path made safe again for a URL or a Location header."""
+    return quote(path, safe="/-._~!$&'()*+,;=:@")
+
+
 def counterpart(path: str, lang: str, target: str) -> str:
     """The same page in ``target``: the path with its language prefix swapped."""
     rest = path[len(lang) + 1:] if path.startswith(f"/{lang}") else "/"
-    return f"/{target}{rest or '/'}"
+    return quote_path(f"/{target}{rest or '/'}")
+
+
+def footer_links(lang: str) -> str:
+    """The footer's band of links about this site, as the JSON object gcds-footer takes."""
+    _ = translator(lang)
+    return json.dumps({_("Competitions"): f"/{lang}/", _("API documentation"): "/docs"},
+                      ensure_ascii=False)
 
 
 def render(request: Request, lang: str, page: Page, *, status: int = 200) -> HTMLResponse:
+    _ = translator(lang)
     other = other_language(lang)
     base = str(request.base_url).rstrip("/")
     context: dict[str, Any] = {
@@ -75,7 +90,8 @@ def render(request: Request, lang: str, page: Page, *, status: int = 200) -> HTM
         "alternates": [
             (code, base + counterpart(request.url.path, lang, code)) for code in LANGUAGES
         ],
-        "site_name": translator(lang)("GovAI Challenge Platform"),
+        "site_name": _("GovAI Challenge Platform"),
+        "footer_links": footer_links(lang),
         **page.context,
     }
     html = environment().get_template(page.template).render(context)

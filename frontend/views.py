@@ -142,6 +142,7 @@ def events_page(session: Session, *, clock: Clock, lang: str, slug: str) -> Page
             "utc_range": (fmt.time_text(event.starts_at, "UTC", lang),
                           fmt.time_text(event.ends_at, "UTC", lang)),
             "zone": fmt.zone_abbreviation(zone, lang),
+            "online": event.online,
             "past": event.ends_at <= now,
             "registration_required": event.registration_required,
             "recording_url": event.recording_url,
@@ -154,6 +155,8 @@ def events_page(session: Session, *, clock: Clock, lang: str, slug: str) -> Page
         "competition_name": name,
         "competition_url": path(lang, "competitions", slug),
         "events": events,
+        "zone": fmt.zone_abbreviation(zone, lang),
+        "zone_name": fmt.zone_name(zone, lang),
         "calendar_url": f"/api/v1/competitions/{slug}/events.ics?lang={lang}",
     }
     return Page("events.html", _("Events: %(competition)s", competition=name), context,

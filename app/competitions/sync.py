@@ -20,6 +20,7 @@ from app.competitions.catalogue import Definition, definition_folders, load_defi
 from app.competitions.catalogue_schemas import dump
 from app.competitions.models import Challenge, Competition, Event, ScheduledPhase
 from app.core.errors import CatalogueRefused
+from app.core.i18n import N_
 
 
 @dataclass
@@ -116,9 +117,7 @@ def _sync_schedule(session: Session, competition_id: int, definition: Definition
 def _sync_challenges(session: Session, competition_id: int, definition: Definition) -> None:
     rows = _rows(session, Challenge, competition_id, key="slug")
     wanted = {s.slug: s for s in definition.statements}
-    _delete_unreferenced(
-        session, [rows[slug] for slug in rows if slug not in wanted], what="problem statement"
-    )
+    _delete_unreferenced(session, [rows[slug] for slug in rows if slug not in wanted])
     for slug, statement in wanted.items():
         row = rows.get(slug) or Challenge(
             competition_id=competition_id,
@@ -143,7 +142,7 @@ def _sync_events(session: Session, competition_id: int, definition: Definition) 
     spec = definition.competition
     rows = _rows(session, Event, competition_id, key="slug")
     wanted = {e.slug: e for e in definition.events.events}
-    _delete_unreferenced(session, [rows[slug] for slug in rows if slug not in wanted], what="event")
+    _delete_unreferenced(session, [rows[slug] for slug in rows if slug not in wanted])
     for slug, event in wanted.items():
         row = rows.get(slug) or Event(
             competition_id=competition_id,
@@ -170,16 +169,24 @@ def _rows(
     return {getattr(row, key): row for row in found}
 
 
-def _delete_unreferenced(session: Session, rows: list[Any], *, what: str) -> None:
+_STILL_REFERENCED = {
+    "challenge": N_(
+        "The problem statement '%(slug)s' was removed from the files but %(count)s records "
+        "refer to it; restore it, or remove those records first."
+    ),
+    "event": N_(
+        "The event '%(slug)s' was removed from the files but %(count)s records refer to it; "
+        "restore it, or remove those records first."
+    ),
+}
+
+
+def _delete_unreferenced(session: Session, rows: list[Any]) -> None:
     for row in rows:
         references = count_references(session, row.__tablename__, row.id)
         if references:
             raise CatalogueRefused(
-                "The %(what)s '%(slug)s' was removed from the files but %(count)s records refer "
-                "to it; restore it, or remove those records first.",
-                what=what,
-                slug=row.slug,
-                count=references,
+                _STILL_REFERENCED[row.__tablename__], slug=row.slug, count=references
             )
         session.delete(row)
     session.flush()

@@ -5,15 +5,20 @@ from __future__ import annotations
 import hashlib
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.core.i18n import LANG_COOKIE, Language, negotiate
+from app.core.i18n import LANG_COOKIE, LANGUAGES, Language, negotiate
 
 
 class LanguageMiddleware:
-    """Decides each request's language once: ``?lang=``, the cookie, then Accept-Language."""
+    """Decides each request's language once.
+
+    A page's path prefix (``/en/``, ``/fr/``) decides for that page; elsewhere ``?lang=``, then
+    the cookie, then Accept-Language.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -21,10 +26,15 @@ class LanguageMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             request = Request(scope)
-            lang = negotiate(
-                request.query_params.get("lang"),
-                request.cookies.get(LANG_COOKIE),
-                request.headers.get("accept-language"),
+            prefix = scope["path"].split("/", 2)[1]
+            lang = (
+                prefix
+                if prefix in LANGUAGES
+                else negotiate(
+                    request.query_params.get("lang"),
+                    request.cookies.get(LANG_COOKIE),
+                    request.headers.get("accept-language"),
+                )
             )
             scope.setdefault("state", {})["lang"] = lang
         await self.app(scope, receive, send)
@@ -92,3 +102,28 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
         return False
     tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
     return "*" in tags or etag in tags
+
+
+class AdmissionMiddleware:
+    """At most ``limit`` requests in progress; the rest wait their turn in the event loop.
+
+    Each request holds a database session from its first dependency until its last one exits,
+    and sync dependencies and endpoints need a worker thread at each step. With more requests in
+    progress than threads, sessions pile up waiting for threads while the threads wait for
+    their connections, and the pool times out (fastapi/fastapi#3205). Admitting no more requests
+    than there are worker threads, with a pool at least that large, rules this out.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+        self._slots: anyio.Semaphore | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self._slots is None:
+            self._slots = anyio.Semaphore(self.limit)
+        async with self._slots:
+            await self.app(scope, receive, send)
