@@ -43,6 +43,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     )
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
+    # Ways in, tried in order by app.identity.dependencies.get_actor (bearer tokens, sessions).
+    app.state.authenticators = []
     app.add_middleware(LanguageMiddleware)
     app.add_middleware(AdmissionMiddleware, limit=settings.worker_threads)
     install_error_handlers(app)

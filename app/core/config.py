@@ -30,6 +30,15 @@ class Settings(BaseSettings):
     db_pool_timeout: float = Field(default=30.0, gt=0)
     sqlite_busy_timeout_ms: int = Field(default=15_000, ge=0)
     public_cache_seconds: int = Field(default=60, ge=0)
+    base_url: str = Field(
+        default="http://127.0.0.1:8000", description="The public address, for links in e-mails"
+    )
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = True
+    mail_from: str = "GovAI Challenge Platform <no-reply@localhost>"
 
     @model_validator(mode="after")
     def _production_needs_secrets(self) -> Settings:

@@ -55,6 +55,28 @@ class BadRequest(AppError):
     status, kind, title = 400, "bad-request", N_("Bad request")
 
 
+class Unauthorized(AppError):
+    """No credentials, or credentials that do not hold; says which and why."""
+
+    status, kind, title = 401, "unauthorized", N_("Authentication required")
+
+    def __init__(
+        self, detail: str | None = None, /, *, error: str = "invalid_token", **params: Any
+    ) -> None:
+        super().__init__(detail, **params)
+        self.headers = {"WWW-Authenticate": f'Bearer realm="govai", error="{error}"'}
+
+
+class InsufficientScope(AppError):
+    status, kind, title = 403, "insufficient-scope", N_("The token lacks a scope")
+
+    def __init__(self, detail: str | None = None, /, *, scope: str, **params: Any) -> None:
+        super().__init__(detail, scope=scope, **params)
+        self.headers = {
+            "WWW-Authenticate": f'Bearer realm="govai", error="insufficient_scope", scope="{scope}"'
+        }
+
+
 class NotFound(AppError):
     status, kind, title = 404, "not-found", N_("Not found")
 
@@ -65,6 +87,14 @@ class Forbidden(AppError):
 
 class Conflict(AppError):
     status, kind, title = 409, "conflict", N_("Conflict")
+
+
+class TooManyRequests(AppError):
+    status, kind, title = 429, "too-many-requests", N_("Too many requests")
+
+    def __init__(self, detail: str | None = None, /, *, retry_after: int, **params: Any) -> None:
+        super().__init__(detail, retry_after=retry_after, **params)
+        self.headers = {"Retry-After": str(retry_after)}
 
 
 class PhaseForbids(Conflict):

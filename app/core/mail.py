@@ -1,0 +1,61 @@
+"""Outgoing e-mail: over SMTP when ``GOVAI_SMTP_HOST`` is set, else into the data folder.
+
+On a fresh install there is no mail server; messages are then written as ``.eml`` files to
+``<data dir>/outbox`` and the path is logged, so a developer can open the verification link.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import smtplib
+import tempfile
+import uuid
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+from app.core.config import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def compose(
+    settings: Settings, *, to: str, subject: str, body: str, lang: str, at: datetime
+) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = format_datetime(at)
+    message["Message-ID"] = make_msgid(domain="govai.local")
+    message["Content-Language"] = lang
+    message.set_content(body)
+    return message
+
+
+def send(settings: Settings, message: EmailMessage) -> Path | None:
+    """Deliver ``message``; returns the outbox file when there is no SMTP server configured."""
+    if settings.smtp_host:
+        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
+            if settings.smtp_starttls:
+                smtp.starttls()
+            if settings.smtp_username:
+                smtp.login(settings.smtp_username, settings.smtp_password or "")
+            smtp.send_message(message)
+        return None
+    return _write_to_outbox(settings.data_dir / "outbox", message)
+
+
+def _write_to_outbox(folder: Path, message: EmailMessage) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{uuid.uuid4().hex}.eml"
+    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(bytes(message))
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, target)
+    logger.warning("no SMTP server configured: e-mail to %s written to %s", message["To"], target)
+    return target

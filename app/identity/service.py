@@ -1,0 +1,248 @@
+"""Users, their roles, and the one authorization gate."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from app.audit import service as audit
+from app.competitions.lifecycle import Phase, Role
+from app.competitions.models import Competition
+from app.core.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    InsufficientScope,
+    NotFound,
+    PhaseForbids,
+    Unauthorized,
+)
+from app.identity.actor import Actor, Grant
+from app.identity.models import Invitation, RoleGrant, User
+from app.identity.permissions import RULES, Permission, phase_allows, roles_allow, scope_allows
+
+INVITATION_LIFETIME = timedelta(days=7)
+STAFF_ROLES = frozenset({Role.JUDGE, Role.ORGANIZER})
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def token_digest(token: str) -> str:
+    """How single-use secrets (invitations, e-mail links, tokens) are stored: SHA-256 only."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def authorize(
+    actor: Actor,
+    permission: Permission,
+    *,
+    competition: Competition | None = None,
+    phase: Phase | None = None,
+) -> None:
+    """Raise unless ``actor`` may exercise ``permission`` (in ``competition``, in ``phase``)."""
+    rule = RULES[permission]
+    if actor.kind == "anonymous":
+        raise Unauthorized("Sign in, or send a bearer token, to do this.", error="invalid_request")
+    roles = actor.roles_in(competition.id if competition else None)
+    if not roles_allow(roles, rule):
+        raise Forbidden("Your roles do not allow this.")
+    if actor.scopes is not None and not scope_allows(actor.scopes, rule):
+        raise InsufficientScope("This token lacks the scope '%(scope)s'.", scope=rule.scope.value)
+    if not phase_allows(roles, rule, phase):
+        raise PhaseForbids(
+            "Not allowed while the competition is in phase '%(phase)s'.",
+            phase=phase.value if phase else "",
+        )
+
+
+def grants_of(session: Session, *, user: User) -> tuple[Grant, ...]:
+    """Every role the user holds; anyone signed in is a participant everywhere."""
+    rows = session.exec(select(RoleGrant).where(RoleGrant.user_id == user.id)).all()
+    return ((Role.PARTICIPANT, None), *((Role(r.role), r.competition_id) for r in rows))
+
+
+def actor_for_user(
+    session: Session, *, user: User, scopes: frozenset[str] | None, via: str
+) -> Actor:
+    return Actor(
+        kind="user", user=user, grants=grants_of(session, user=user), scopes=scopes, via=via
+    )  # type: ignore[arg-type]
+
+
+def get_user_by_email(session: Session, *, email: str) -> User | None:
+    return session.exec(select(User).where(User.email == normalize_email(email))).first()
+
+
+def get_user(session: Session, *, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("There is no user %(id)s.", id=user_id)
+    return user
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    now: datetime,
+    actor: str,
+    verified: bool = False,
+    preferred_language: str = "en",
+) -> User:
+    email = normalize_email(email)
+    if get_user_by_email(session, email=email) is not None:
+        raise Conflict("An account with this e-mail address already exists.")
+    user = User(
+        email=email,
+        name=name.strip() or email,
+        preferred_language=preferred_language,
+        email_verified_at=now if verified else None,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(user)
+    session.flush()
+    audit.append(session, at=now, actor=actor, action="user.created", subject=f"user:{user.id}")
+    return user
+
+
+def grant_role(
+    session: Session,
+    *,
+    user: User,
+    role: Role,
+    competition: Competition | None,
+    now: datetime,
+    actor: str,
+) -> RoleGrant:
+    """Give ``user`` a role; admin is platform-wide, every other role is per competition.
+
+    Idempotent: granting a role already held returns the existing grant. Audited.
+    """
+    if (role is Role.ADMIN) != (competition is None):
+        raise BadRequest("Admin is platform-wide; every other role needs a competition.")
+    if role is Role.PARTICIPANT:
+        raise BadRequest("Everyone signed in is a participant; there is nothing to grant.")
+    competition_id = competition.id if competition else None
+    existing = session.exec(
+        select(RoleGrant).where(
+            RoleGrant.user_id == user.id,
+            RoleGrant.role == role.value,
+            col(RoleGrant.competition_id).is_(None)
+            if competition_id is None
+            else RoleGrant.competition_id == competition_id,
+        )
+    ).first()
+    if existing is not None:
+        return existing
+    grant = RoleGrant(
+        user_id=user.id,
+        role=role.value,
+        competition_id=competition_id,  # type: ignore[arg-type]
+        granted_by=actor,
+        granted_at=now,
+    )
+    session.add(grant)
+    session.flush()
+    audit.append(
+        session,
+        at=now,
+        actor=actor,
+        action="role.granted",
+        competition=competition.slug if competition else None,
+        subject=f"user:{user.id}",
+        payload={"role": role.value},
+    )
+    return grant
+
+
+def revoke_role(session: Session, *, grant: RoleGrant, now: datetime, actor: str) -> None:
+    session.delete(grant)
+    session.flush()
+    audit.append(
+        session,
+        at=now,
+        actor=actor,
+        action="role.revoked",
+        subject=f"user:{grant.user_id}",
+        payload={"role": grant.role, "competition_id": grant.competition_id},
+    )
+
+
+def invite(
+    session: Session,
+    *,
+    email: str,
+    role: Role,
+    competition: Competition,
+    now: datetime,
+    actor: str,
+) -> tuple[Invitation, str]:
+    """A single-use invitation to ``role``; returns the row and the secret code (shown once)."""
+    if role not in STAFF_ROLES:
+        raise BadRequest("Only judges and organizers are invited.")
+    code = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        email=normalize_email(email),
+        role=role.value,
+        competition_id=competition.id,  # type: ignore[arg-type]
+        token_hash=token_digest(code),
+        invited_by=actor,
+        created_at=now,
+        expires_at=now + INVITATION_LIFETIME,
+    )
+    session.add(invitation)
+    session.flush()
+    audit.append(
+        session,
+        at=now,
+        actor=actor,
+        action="invitation.created",
+        competition=competition.slug,
+        subject=f"invitation:{invitation.id}",
+        payload={"role": role.value, "email": invitation.email},
+    )
+    return invitation, code
+
+
+def accept_invitation(session: Session, *, code: str, user: User, now: datetime) -> RoleGrant:
+    """Use an invitation once, before it expires, as the user it was sent to."""
+    invitation = session.exec(
+        select(Invitation).where(Invitation.token_hash == token_digest(code))
+    ).first()
+    if invitation is None:
+        raise NotFound("This invitation does not exist.")
+    if invitation.accepted_at is not None:
+        raise Conflict("This invitation was already used.")
+    if invitation.expires_at <= now:
+        raise Conflict("This invitation has expired; ask for a new one.")
+    if invitation.email != user.email:
+        raise Forbidden("This invitation was sent to another e-mail address.")
+    competition = session.get(Competition, invitation.competition_id)
+    invitation.accepted_at, invitation.accepted_by_id = now, user.id
+    session.add(invitation)
+    return grant_role(
+        session,
+        user=user,
+        role=Role(invitation.role),
+        competition=competition,
+        now=now,
+        actor=f"user:{user.id}",
+    )
+
+
+def end_sessions(session: Session, *, user: User, now: datetime, actor: str) -> None:
+    """Sign the user out everywhere: browser sessions issued before now stop working."""
+    user.sessions_valid_after = now
+    user.updated_at = now
+    session.add(user)
+    audit.append(
+        session, at=now, actor=actor, action="user.sessions_ended", subject=f"user:{user.id}"
+    )
+    session.flush()
