@@ -20,10 +20,12 @@ db_app = typer.Typer(help="The database schema", no_args_is_help=True)
 catalogue_app = typer.Typer(help="Competition definitions", no_args_is_help=True)
 phase_app = typer.Typer(help="The competition lifecycle", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit chain", no_args_is_help=True)
+user_app = typer.Typer(help="People and their roles", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(phase_app, name="phase")
 app.add_typer(audit_app, name="audit")
+app.add_typer(user_app, name="user")
 
 CLI_ACTOR = "cli"
 
@@ -129,6 +131,43 @@ def phase_set(
         typer.echo(gettext("en", exc.detail or exc.title, **exc.params), err=True)
         raise typer.Exit(1) from exc
     typer.echo(f"{slug}: {result.value}")
+
+
+@user_app.command("grant")
+def user_grant(
+    email: Annotated[str, typer.Option(help="The user's e-mail address")],
+    role: Annotated[str, typer.Option(help="admin, organizer or judge")],
+    competition: Annotated[str | None, typer.Option(help="Slug; not for admin")] = None,
+) -> None:
+    """Grant a role to an existing user (for scripts; audited as the CLI)."""
+    from app.competitions import service as competitions
+    from app.competitions.lifecycle import Role
+    from app.core.errors import AppError
+    from app.core.i18n import gettext
+    from app.identity import service
+
+    if role not in {r.value for r in Role}:
+        typer.echo(f"unknown role {role!r}; one of: admin, organizer, judge", err=True)
+        raise typer.Exit(2)
+    try:
+        with _session() as session, session.begin():
+            user = service.get_user_by_email(session, email=email)
+            if user is None:
+                typer.echo(f"no user with the e-mail address {email}", err=True)
+                raise typer.Exit(1)
+            where = competitions.get_competition(session, slug=competition) if competition else None
+            service.grant_role(
+                session,
+                user=user,
+                role=Role(role),
+                competition=where,
+                now=SystemClock().now(),
+                actor=CLI_ACTOR,
+            )
+    except AppError as exc:
+        typer.echo(gettext("en", exc.detail or exc.title, **exc.params), err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"{email}: {role}" + (f" in {competition}" if competition else " (platform-wide)"))
 
 
 @audit_app.command("verify")

@@ -17,6 +17,8 @@ from app.core.db import make_engine
 from app.core.errors import install_error_handlers
 from app.core.http import AdmissionMiddleware, LanguageMiddleware
 from app.health.router import router as health_router
+from app.identity.dependencies import install_security_schemes
+from app.identity.router import router as identity_router
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +53,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(health_router)
     app.include_router(competitions_router)
     app.include_router(audit_router)
+    app.include_router(identity_router)
 
     from frontend.pages import mount_frontend  # the frontend depends on the app, not the reverse
 
     mount_frontend(app)
+    install_security_schemes(app)
     return app

@@ -11,11 +11,12 @@ from app.audit.schemas import AuditPage, AuditRecordOut, ChainVerification
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.http import PageDep
+from app.identity.dependencies import access
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
 
-@router.get("", response_model=AuditPage, responses=problem_responses(422))
+@router.get("", **access(None), response_model=AuditPage, responses=problem_responses(422))
 def list_public_records(
     session: SessionDep,
     paging: PageDep,
@@ -33,7 +34,7 @@ def list_public_records(
     )
 
 
-@router.get("/verify", response_model=ChainVerification)
+@router.get("/verify", **access(None), response_model=ChainVerification)
 def verify(session: SessionDep) -> ChainVerification:
     """Recompute every hash of the whole chain, private records included."""
     report = service.verify_chain(session)

@@ -26,12 +26,18 @@ from app.core.clock import ClockDep
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.http import LangDep, PageDep, public_json, public_response
+from app.identity.dependencies import access
 
 router = APIRouter(prefix="/api/v1", tags=["competitions"])
 NOT_FOUND = problem_responses(404, 422)
 
 
-@router.get("/competitions", response_model=Page[CompetitionOut], responses=problem_responses(422))
+@router.get(
+    "/competitions",
+    **access(None),
+    response_model=Page[CompetitionOut],
+    responses=problem_responses(422),
+)
 def list_competitions(
     request: Request, session: SessionDep, clock: ClockDep, lang: LangDep, paging: PageDep
 ) -> Response:
@@ -55,7 +61,9 @@ def list_competitions(
     return public_json(request, page, lang=lang)
 
 
-@router.get("/competitions/{slug}", response_model=CompetitionOut, responses=NOT_FOUND)
+@router.get(
+    "/competitions/{slug}", **access(None), response_model=CompetitionOut, responses=NOT_FOUND
+)
 def get_competition(
     request: Request, session: SessionDep, lang: LangDep, found: PublicCompetition
 ) -> Response:
@@ -63,7 +71,10 @@ def get_competition(
 
 
 @router.get(
-    "/competitions/{slug}/challenges", response_model=Page[ChallengeSummary], responses=NOT_FOUND
+    "/competitions/{slug}/challenges",
+    **access(None),
+    response_model=Page[ChallengeSummary],
+    responses=NOT_FOUND,
 )
 def list_challenges(
     request: Request, session: SessionDep, lang: LangDep, paging: PageDep, found: PublicCompetition
@@ -83,7 +94,10 @@ def list_challenges(
 
 
 @router.get(
-    "/competitions/{slug}/challenges/{challenge}", response_model=ChallengeOut, responses=NOT_FOUND
+    "/competitions/{slug}/challenges/{challenge}",
+    **access(None),
+    response_model=ChallengeOut,
+    responses=NOT_FOUND,
 )
 def get_challenge(
     request: Request,
@@ -96,7 +110,12 @@ def get_challenge(
     return public_json(request, challenge_out(row, found.competition, lang), lang=lang)
 
 
-@router.get("/competitions/{slug}/events", response_model=Page[EventOut], responses=NOT_FOUND)
+@router.get(
+    "/competitions/{slug}/events",
+    **access(None),
+    response_model=Page[EventOut],
+    responses=NOT_FOUND,
+)
 def list_events(
     request: Request, session: SessionDep, lang: LangDep, paging: PageDep, found: PublicCompetition
 ) -> Response:
@@ -116,6 +135,7 @@ def list_events(
 
 @router.get(
     "/competitions/{slug}/events.ics",
+    **access(None),
     response_class=Response,
     responses={200: {"content": {"text/calendar": {}}, "description": "iCalendar"}, **NOT_FOUND},
 )

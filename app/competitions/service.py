@@ -118,3 +118,10 @@ def get_challenge(session: Session, *, competition: Competition, slug: str) -> C
 def events(session: Session, *, competition: Competition) -> list[Event]:
     query = select(Event).where(Event.competition_id == competition.id)
     return list(session.exec(query.order_by(col(Event.starts_at))).all())
+
+
+def get_competition_by_id(session: Session, *, competition_id: int) -> Competition:
+    competition = session.get(Competition, competition_id)
+    if competition is None:
+        raise NotFound("There is no competition %(id)s.", id=competition_id)
+    return competition

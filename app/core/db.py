@@ -53,6 +53,13 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+def pk(row: Any) -> int:
+    """The primary key of a row that has been flushed."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: flush it first")
+    return int(row.id)
+
+
 def make_engine(settings: Settings) -> Engine:
     """The engine for the configured URL, with a pool as large as the worker thread pool."""
     url = settings.sqlalchemy_url

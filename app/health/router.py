@@ -9,6 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.migrations import head_revision
+from app.identity.dependencies import access
 
 router = APIRouter(tags=["health"])
 
@@ -23,13 +24,15 @@ class Readiness(BaseModel):
     migrations: str
 
 
-@router.get("/healthz", response_model=Health)
+@router.get("/healthz", **access(None), response_model=Health)
 def healthz() -> Health:
     """The process is up."""
     return Health(status="ok")
 
 
-@router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}})
+@router.get(
+    "/readyz", **access(None), response_model=Readiness, responses={503: {"model": Readiness}}
+)
 def readyz(request: Request) -> JSONResponse:
     """Ready to serve: the database answers and its schema is at the newest migration."""
     try:

@@ -8,7 +8,10 @@ from typing import Literal
 from app.competitions.lifecycle import Role
 from app.identity.models import User
 
-Grant = tuple[Role, int | None]  # a role, in one competition or (None) platform-wide
+Grant = tuple[Role, int | None]
+Via = Literal[
+    "none", "session", "access_token", "personal_token"
+]  # a role, in one competition or (None) platform-wide
 
 
 @dataclass(frozen=True)
@@ -19,7 +22,7 @@ class Actor:
     grants: tuple[Grant, ...] = ()
     scopes: frozenset[str] | None = field(default=None)
     """The token's scopes; None for a browser session, which is bounded by roles alone."""
-    via: Literal["none", "session", "access_token", "personal_token"] = "none"
+    via: Via = "none"
 
     @property
     def label(self) -> str:

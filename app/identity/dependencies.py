@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 from sqlmodel import Session
 
 from app.core.clock import ClockDep
@@ -57,3 +57,31 @@ def access(permission: Permission | None) -> dict[str, Any]:
         },
         "responses": problem_responses(401, 403),
     }
+
+
+def install_security_schemes(app: FastAPI) -> None:
+    """Declare in the OpenAPI how callers authenticate: OAuth 2 bearer tokens or a session."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = build()
+        schema.setdefault("components", {})["securitySchemes"] = {
+            "bearer": {
+                "type": "http",
+                "scheme": "bearer",
+                "bearerFormat": "JWT",
+                "description": "An OAuth 2 access token or a personal access token.",
+            },
+            "session": {
+                "type": "apiKey",
+                "in": "cookie",
+                "name": "session",
+                "description": "A browser session; unsafe methods also need X-CSRF-Token.",
+            },
+        }
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -41,6 +41,7 @@ class Permission(StrEnum):
     MOVE_PHASE = "move_phase"
     READ_COMPETITION_ADMIN = "read_competition_admin"
     INVITE_STAFF = "invite_staff"
+    READ_USERS = "read_users"
     MANAGE_USERS = "manage_users"
     MANAGE_CLIENTS = "manage_clients"
 
@@ -57,6 +58,7 @@ RULES: Mapping[Permission, Rule] = {
     Permission.MOVE_PHASE: Rule(_STAFF, Scope.ORGANIZE, writes=True, action=Action.MOVE_PHASE),
     Permission.READ_COMPETITION_ADMIN: Rule(_STAFF, Scope.ORGANIZE, writes=False),
     Permission.INVITE_STAFF: Rule(_STAFF, Scope.ORGANIZE, writes=True),
+    Permission.READ_USERS: Rule(_ADMIN, Scope.ADMIN, writes=False),
     Permission.MANAGE_USERS: Rule(_ADMIN, Scope.ADMIN, writes=True),
     Permission.MANAGE_CLIENTS: Rule(_ADMIN, Scope.ADMIN, writes=True),
 }

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit
 from app.competitions.lifecycle import Phase, Role
 from app.competitions.models import Competition
+from app.core.db import pk
 from app.core.errors import (
     BadRequest,
     Conflict,
@@ -20,7 +21,7 @@ from app.core.errors import (
     PhaseForbids,
     Unauthorized,
 )
-from app.identity.actor import Actor, Grant
+from app.identity.actor import Actor, Grant, Via
 from app.identity.models import Invitation, RoleGrant, User
 from app.identity.permissions import RULES, Permission, phase_allows, roles_allow, scope_allows
 
@@ -67,11 +68,11 @@ def grants_of(session: Session, *, user: User) -> tuple[Grant, ...]:
 
 
 def actor_for_user(
-    session: Session, *, user: User, scopes: frozenset[str] | None, via: str
+    session: Session, *, user: User, scopes: frozenset[str] | None, via: Via
 ) -> Actor:
     return Actor(
         kind="user", user=user, grants=grants_of(session, user=user), scopes=scopes, via=via
-    )  # type: ignore[arg-type]
+    )
 
 
 def get_user_by_email(session: Session, *, email: str) -> User | None:
@@ -142,9 +143,9 @@ def grant_role(
     if existing is not None:
         return existing
     grant = RoleGrant(
-        user_id=user.id,
+        user_id=pk(user),
         role=role.value,
-        competition_id=competition_id,  # type: ignore[arg-type]
+        competition_id=competition_id,
         granted_by=actor,
         granted_at=now,
     )
@@ -191,7 +192,7 @@ def invite(
     invitation = Invitation(
         email=normalize_email(email),
         role=role.value,
-        competition_id=competition.id,  # type: ignore[arg-type]
+        competition_id=pk(competition),
         token_hash=token_digest(code),
         invited_by=actor,
         created_at=now,
@@ -246,3 +247,68 @@ def end_sessions(session: Session, *, user: User, now: datetime, actor: str) -> 
         session, at=now, actor=actor, action="user.sessions_ended", subject=f"user:{user.id}"
     )
     session.flush()
+
+
+def update_profile(
+    session: Session, *, user: User, changes: dict[str, object], now: datetime
+) -> User:
+    """Replace the profile fields in ``changes`` (already validated by ProfileIn). Audited."""
+    allowed = {
+        "name",
+        "preferred_language",
+        "country_of_residence",
+        "sector",
+        "organization",
+        "age_bracket",
+    }
+    unknown = set(changes) - allowed
+    if unknown:
+        raise BadRequest(
+            "These fields cannot be changed here: %(fields)s.", fields=", ".join(sorted(unknown))
+        )
+    changed = sorted(name for name, value in changes.items() if getattr(user, name) != value)
+    for name in changed:
+        setattr(user, name, changes[name])
+    if changed:
+        user.updated_at = now
+        session.add(user)
+        audit.append(
+            session,
+            at=now,
+            actor=f"user:{user.id}",
+            action="user.profile_updated",
+            subject=f"user:{user.id}",
+            payload={"fields": changed},
+        )
+        session.flush()
+    return user
+
+
+def roles_view(session: Session, *, user: User) -> list[tuple[Role, str | None]]:
+    """The user's granted roles with competition slugs, for display."""
+    rows = session.exec(select(RoleGrant).where(RoleGrant.user_id == user.id)).all()
+    slugs = {c.id: c.slug for c in session.exec(select(Competition)).all()}
+    return [(Role(r.role), slugs.get(r.competition_id) if r.competition_id else None) for r in rows]
+
+
+def list_users(session: Session, *, offset: int, limit: int) -> tuple[list[User], int]:
+    from sqlalchemy import func
+
+    total = session.exec(select(func.count()).select_from(User)).one()
+    rows = session.exec(select(User).order_by(col(User.id)).offset(offset).limit(limit)).all()
+    return list(rows), int(total)
+
+
+def find_grant(
+    session: Session, *, user: User, role: Role, competition: Competition | None
+) -> RoleGrant:
+    query = select(RoleGrant).where(RoleGrant.user_id == user.id, RoleGrant.role == role.value)
+    query = query.where(
+        col(RoleGrant.competition_id).is_(None)
+        if competition is None
+        else RoleGrant.competition_id == competition.id
+    )
+    grant = session.exec(query).first()
+    if grant is None:
+        raise NotFound("This user does not hold that role there.")
+    return grant
