@@ -7,8 +7,10 @@ from typing import Annotated
 
 import typer
 
+from app.accounts.cli import admin_app
 from app.core.clock import SystemClock
 from app.core.config import get_settings
+from app.oauth.cli import client_app, keys_app, token_app
 
 app = typer.Typer(
     help="GovAI Challenge Platform",
@@ -26,6 +28,10 @@ app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(phase_app, name="phase")
 app.add_typer(audit_app, name="audit")
 app.add_typer(user_app, name="user")
+app.add_typer(admin_app, name="admin")
+app.add_typer(client_app, name="client")
+app.add_typer(token_app, name="token")
+app.add_typer(keys_app, name="keys")
 
 CLI_ACTOR = "cli"
 

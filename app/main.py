@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 import anyio.to_thread
 from fastapi import FastAPI
 
+from app.accounts.sessions import install as install_sessions
 from app.audit.router import router as audit_router
 from app.competitions.router import router as competitions_router
 from app.core.clock import Clock, SystemClock
@@ -16,9 +17,12 @@ from app.core.config import Settings, get_settings
 from app.core.db import make_engine
 from app.core.errors import install_error_handlers
 from app.core.http import AdmissionMiddleware, LanguageMiddleware
+from app.core.openapi import install_openapi
 from app.health.router import router as health_router
-from app.identity.dependencies import install_security_schemes
 from app.identity.router import router as identity_router
+from app.oauth.authentication import authenticate_bearer
+from app.oauth.endpoints import router as oauth_protocol_router
+from app.oauth.router import router as oauth_router
 
 logger = logging.getLogger(__name__)
 
@@ -54,9 +58,15 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(competitions_router)
     app.include_router(audit_router)
     app.include_router(identity_router)
+    app.include_router(oauth_protocol_router)
+    app.include_router(oauth_router)
+    app.state.authenticators.append(authenticate_bearer)  # before the session authenticator
+
+    # Browser sessions (cookie middleware + authenticator): keep after the bearer authenticator.
+    install_sessions(app, settings)
 
     from frontend.pages import mount_frontend  # the frontend depends on the app, not the reverse
 
     mount_frontend(app)
-    install_security_schemes(app)
+    install_openapi(app)
     return app

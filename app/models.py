@@ -2,10 +2,19 @@
 
 from sqlmodel import SQLModel
 
+from app.accounts import models as account_models
 from app.audit import models as audit_models
 from app.competitions import models as competition_models
 from app.identity import models as identity_models
+from app.oauth import models as oauth_models
 
 metadata = SQLModel.metadata
 
-__all__ = ["audit_models", "competition_models", "identity_models", "metadata"]
+__all__ = [
+    "account_models",
+    "audit_models",
+    "competition_models",
+    "identity_models",
+    "metadata",
+    "oauth_models",
+]

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
@@ -24,6 +24,8 @@ from app.core.db import SessionDep
 from app.core.errors import NotFound
 from app.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, as_language, gettext, translator
 from frontend import views
+from frontend.accounts import routers as account_routers
+from frontend.accounts.common import remember_actor
 from frontend.rendering import quote_path, render
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -48,7 +50,10 @@ class PageRoute(APIRoute):
 
 
 root_router = APIRouter(include_in_schema=False)
-router = APIRouter(include_in_schema=False, route_class=PageRoute)
+# Every page resolves its caller through the app's get_actor, so the header shows who it is.
+router = APIRouter(
+    include_in_schema=False, route_class=PageRoute, dependencies=[Depends(remember_actor)]
+)
 
 
 @root_router.get("/")
@@ -129,4 +134,6 @@ def mount_frontend(app: FastAPI) -> None:
     """Serve ``/static`` and the pages; the catch-all page route goes after every other route."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(root_router)
+    for account_router in account_routers():
+        app.include_router(account_router)
     app.include_router(router)

@@ -14,7 +14,10 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from app.accounts.csrf import csrf_token
+from app.competitions.lifecycle import Role
 from app.core.i18n import LANG_COOKIE, LANGUAGES, translations, translator
+from app.identity.actor import Actor
 from frontend.views import Page
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -64,15 +67,38 @@ def quote_path(path: str) -> str:
 
 def counterpart(path: str, lang: str, target: str) -> str:
     """The same page in ``target``: the path with its language prefix swapped."""
-    rest = path[len(lang) + 1:] if path.startswith(f"/{lang}") else "/"
+    rest = path[len(lang) + 1 :] if path.startswith(f"/{lang}") else "/"
     return quote_path(f"/{target}{rest or '/'}")
 
 
 def footer_links(lang: str) -> str:
     """The footer's band of links about this site, as the JSON object gcds-footer takes."""
     _ = translator(lang)
-    return json.dumps({_("Competitions"): f"/{lang}/", _("API documentation"): "/docs"},
-                      ensure_ascii=False)
+    return json.dumps(
+        {_("Competitions"): f"/{lang}/", _("API documentation"): "/docs"}, ensure_ascii=False
+    )
+
+
+def account_links(request: Request, lang: str) -> dict[str, Any]:
+    """The header's account links: "Sign in", or the person's name and "Sign out".
+
+    The actor is the one the page's route resolved through ``get_actor`` (see
+    ``frontend.accounts.common.remember_actor``); a page that did not resolve one shows "Sign in".
+    """
+    actor: Actor | None = getattr(request.state, "actor", None)
+    user = actor.user if actor is not None else None
+    if user is None:
+        here = request.url.path
+        back = "" if "/account/" in here else "?next=" + quote(here, safe="/")
+        return {"user": None, "sign_in_url": f"/{lang}/account/sign-in{back}"}
+    assert actor is not None
+    return {
+        "user": user.name,
+        "profile_url": f"/{lang}/account/profile",
+        "admin_url": f"/{lang}/admin/users" if Role.ADMIN in actor.roles_in(None) else None,
+        "sign_out_url": f"/{lang}/account/sign-out",
+        "csrf": csrf_token(request),
+    }
 
 
 def render(request: Request, lang: str, page: Page, *, status: int = 200) -> HTMLResponse:
@@ -92,12 +118,17 @@ def render(request: Request, lang: str, page: Page, *, status: int = 200) -> HTM
         ],
         "site_name": _("GovAI Challenge Platform"),
         "footer_links": footer_links(lang),
+        "account": account_links(request, lang),
         **page.context,
     }
     html = environment().get_template(page.template).render(context)
     response = HTMLResponse(html, status_code=status, headers={"Content-Language": lang})
     response.set_cookie(
-        LANG_COOKIE, lang, max_age=COOKIE_MAX_AGE, path="/", samesite="lax",
+        LANG_COOKIE,
+        lang,
+        max_age=COOKIE_MAX_AGE,
+        path="/",
+        samesite="lax",
         secure=request.url.scheme == "https",
     )
     return response

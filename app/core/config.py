@@ -39,6 +39,29 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = True
     mail_from: str = "GovAI Challenge Platform <no-reply@localhost>"
+    # Sign-in (app/accounts). OpenID Connect is on when the issuer, client id and secret are set;
+    # local accounts are on by default only when it is not (GOVAI_LOCAL_ACCOUNTS=true: both).
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_scopes: str = "openid email profile"
+    oidc_display_name: str = Field(
+        default="OpenID Connect", description="The provider's name on the sign-in button"
+    )
+    local_accounts: bool | None = None
+    session_max_age_seconds: int = Field(default=14 * 24 * 3600, ge=60)
+    verification_link_hours: int = Field(default=48, ge=1)
+    reset_link_minutes: int = Field(default=60, ge=5)
+    # Abuse limits, per fixed window, kept in the database (all workers share them).
+    sign_in_limit_per_account: int = Field(default=10, ge=1)
+    sign_in_limit_per_address: int = Field(default=50, ge=1)
+    sign_in_window_seconds: int = Field(default=900, ge=1)
+    mail_limit_per_account: int = Field(default=3, ge=1)
+    mail_limit_per_address: int = Field(default=20, ge=1)
+    mail_window_seconds: int = Field(default=3600, ge=1)
+    lockout_after_failures: int = Field(default=5, ge=1)
+    lockout_base_seconds: int = Field(default=60, ge=1)
+    lockout_max_seconds: int = Field(default=3600, ge=1)
 
     @model_validator(mode="after")
     def _production_needs_secrets(self) -> Settings:
@@ -54,6 +77,14 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'govai.sqlite3'}"
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id and self.oidc_client_secret)
+
+    @property
+    def local_accounts_enabled(self) -> bool:
+        return self.local_accounts if self.local_accounts is not None else not self.oidc_issuer
 
     def ensure_secret_key(self) -> str:
         """The signing secret: from the environment, or generated once into the data folder."""

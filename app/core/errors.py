@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from app.core.i18n import N_, gettext
 
@@ -203,13 +204,31 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     title = _STATUS_TITLES.get(exc.status_code, N_("Error"))
     kind = title.lower().replace(" ", "-")
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        # Starlette names only the first route's methods; a path may have several routes.
+        headers["Allow"] = ", ".join(sorted(allowed_methods(request)))
     return problem_response(
-        request,
-        status=exc.status_code,
-        kind=kind,
-        title=title,
-        headers=dict(exc.headers or {}),
+        request, status=exc.status_code, kind=kind, title=title, headers=headers
     )
+
+
+def allowed_methods(request: Request) -> set[str]:
+    """Every method some route answers at the request's path."""
+    methods: set[str] = set()
+
+    def visit(route: Any) -> None:
+        if hasattr(route, "effective_route_contexts"):  # a router included by FastAPI
+            for context in route.effective_route_contexts():
+                visit(context.original_route)
+        elif getattr(route, "methods", None):
+            match, _ = route.matches(request.scope)
+            if match is not Match.NONE:
+                methods.update(route.methods)
+
+    for route in request.app.router.routes:
+        visit(route)
+    return methods
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

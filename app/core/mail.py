@@ -30,8 +30,8 @@ def compose(
     message["Subject"] = subject
     message["Date"] = format_datetime(at)
     message["Message-ID"] = make_msgid(domain="govai.local")
-    message["Content-Language"] = lang
     message.set_content(body)
+    message["Content-Language"] = lang  # after set_content, which resets the headers it owns
     return message
 
 

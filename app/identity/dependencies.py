@@ -12,14 +12,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, Request
 from sqlmodel import Session
 
 from app.core.clock import ClockDep
 from app.core.db import SessionDep
-from app.core.errors import problem_responses
+from app.core.errors import Forbidden, InsufficientScope, Unauthorized, problem_responses
 from app.identity.actor import ANONYMOUS, Actor
-from app.identity.permissions import RULES, Permission
+from app.identity.permissions import RULES, Permission, roles_allow, scope_allows
 
 Authenticator = Callable[[Request, Session, datetime], Actor | None]
 
@@ -36,14 +36,40 @@ def get_actor(request: Request, session: SessionDep, clock: ClockDep) -> Actor:
 ActorDep = Annotated[Actor, Depends(get_actor)]
 
 
-def access(permission: Permission | None) -> dict[str, Any]:
-    """Route keyword arguments that declare, in the OpenAPI, who may call the route.
+def early_check(permission: Permission) -> Callable[[Actor], None]:
+    """What can be refused before the body is read: no identity (401), none of the roles
+    anywhere (403), a token without the scope (403). So 401 and 403 come before 422.
+
+    The route still calls ``authorize`` with the competition and its phase.
+    """
+
+    def check(actor: ActorDep) -> None:
+        rule = RULES[permission]
+        if actor.kind == "anonymous":
+            raise Unauthorized(
+                "Sign in, or send a bearer token, to do this.", error="invalid_request"
+            )
+        held = frozenset(role for role, _ in actor.grants)
+        if not roles_allow(held, rule):
+            raise Forbidden("Your roles do not allow this.")
+        if actor.scopes is not None and not scope_allows(actor.scopes, rule):
+            raise InsufficientScope(
+                "This token lacks the scope '%(scope)s'.", scope=rule.scope.value
+            )
+
+    return check
+
+
+def access(permission: Permission | None, *errors: int) -> dict[str, Any]:
+    """Route keyword arguments that declare, in the OpenAPI, who may call the route, and the
+    problem responses it may give besides 401 and 403 (``errors``).
 
     ``None`` declares a public route. Every route carries ``x-access``; a test fails on any
-    route that does not.
+    route that does not. Routes that write may answer 400 to a body that is not JSON.
     """
     if permission is None:
-        return {"openapi_extra": {"x-access": {"public": True}}}
+        extra = {"responses": problem_responses(*errors)} if errors else {}
+        return {"openapi_extra": {"x-access": {"public": True}}, **extra}
     rule = RULES[permission]
     return {
         "openapi_extra": {
@@ -55,33 +81,8 @@ def access(permission: Permission | None) -> dict[str, Any]:
             },
             "security": [{"bearer": [rule.scope.value]}, {"session": []}],
         },
-        "responses": problem_responses(401, 403),
+        "responses": problem_responses(
+            *sorted({401, 403, *((400,) if rule.writes else ()), *errors})
+        ),
+        "dependencies": [Depends(early_check(permission))],
     }
-
-
-def install_security_schemes(app: FastAPI) -> None:
-    """Declare in the OpenAPI how callers authenticate: OAuth 2 bearer tokens or a session."""
-    build = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema:
-            return app.openapi_schema
-        schema = build()
-        schema.setdefault("components", {})["securitySchemes"] = {
-            "bearer": {
-                "type": "http",
-                "scheme": "bearer",
-                "bearerFormat": "JWT",
-                "description": "An OAuth 2 access token or a personal access token.",
-            },
-            "session": {
-                "type": "apiKey",
-                "in": "cookie",
-                "name": "session",
-                "description": "A browser session; unsafe methods also need X-CSRF-Token.",
-            },
-        }
-        app.openapi_schema = schema
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]

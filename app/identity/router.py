@@ -12,9 +12,9 @@ from app.competitions.lifecycle import Role
 from app.core import mail
 from app.core.clock import ClockDep
 from app.core.db import SessionDep, pk
-from app.core.errors import Forbidden, problem_responses
+from app.core.errors import Forbidden
 from app.core.http import PageDep
-from app.core.i18n import gettext
+from app.core.i18n import N_, gettext
 from app.identity import service
 from app.identity.actor import Actor
 from app.identity.dependencies import ActorDep, access
@@ -33,6 +33,7 @@ from app.identity.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])
+ROLE_NAMES = {Role.JUDGE: N_("judge"), Role.ORGANIZER: N_("organizer")}
 Slug = Annotated[str, Path(max_length=80)]
 
 
@@ -79,7 +80,7 @@ def update_profile(body: ProfileIn, session: SessionDep, clock: ClockDep, actor:
 @router.post(
     "/competitions/{slug}/phase",
     response_model=PhaseOutcome,
-    **access(Permission.MOVE_PHASE) | {"responses": problem_responses(401, 403, 404, 409, 422)},
+    **access(Permission.MOVE_PHASE, 404, 409, 422),
 )
 def move_phase(
     slug: Slug, body: PhaseMove, session: SessionDep, clock: ClockDep, actor: ActorDep
@@ -113,7 +114,7 @@ def move_phase(
     "/competitions/{slug}/invitations",
     response_model=InvitationOut,
     status_code=201,
-    **access(Permission.INVITE_STAFF) | {"responses": problem_responses(400, 401, 403, 404, 422)},
+    **access(Permission.INVITE_STAFF, 400, 404, 422),
 )
 def invite(
     slug: Slug,
@@ -140,7 +141,7 @@ def invite(
     settings = request.app.state.settings
     link = f"{settings.base_url}/{lang}/invitations/{code}"
     name = competition.name_fr if lang == "fr" else competition.name_en
-    role = gettext(lang, "judge" if body.role is Role.JUDGE else "organizer")
+    role = gettext(lang, ROLE_NAMES[body.role])
     mail.send(
         settings,
         mail.compose(
@@ -171,7 +172,7 @@ def invite(
 @router.post(
     "/invitations/{code}/accept",
     response_model=RoleOut,
-    **access(Permission.ACCEPT_INVITATION) | {"responses": problem_responses(401, 403, 404, 409)},
+    **access(Permission.ACCEPT_INVITATION, 404, 409),
 )
 def accept_invitation(
     code: Annotated[str, Path(max_length=200)],
@@ -204,7 +205,7 @@ def list_users(
 @router.post(
     "/admin/users/{user_id}/roles",
     response_model=UserOut,
-    **access(Permission.MANAGE_USERS) | {"responses": problem_responses(400, 401, 403, 404, 422)},
+    **access(Permission.MANAGE_USERS, 400, 404, 422),
 )
 def grant(
     user_id: int, body: GrantIn, session: SessionDep, clock: ClockDep, actor: ActorDep
@@ -229,7 +230,7 @@ def grant(
 @router.delete(
     "/admin/users/{user_id}/roles",
     response_model=UserOut,
-    **access(Permission.MANAGE_USERS) | {"responses": problem_responses(401, 403, 404, 422)},
+    **access(Permission.MANAGE_USERS, 404, 422),
 )
 def revoke(
     user_id: int,
@@ -251,7 +252,7 @@ def revoke(
 @router.post(
     "/admin/users/{user_id}/sessions/end",
     status_code=204,
-    **access(Permission.MANAGE_USERS) | {"responses": problem_responses(401, 403, 404)},
+    **access(Permission.MANAGE_USERS, 404),
 )
 def end_sessions(user_id: int, session: SessionDep, clock: ClockDep, actor: ActorDep) -> Response:
     """Sign the user out of every browser session."""

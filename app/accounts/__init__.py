@@ -1,0 +1,1 @@
+"""Local accounts, browser sessions, OpenID Connect sign-in, CSRF and abuse limits."""

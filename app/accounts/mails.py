@@ -1,0 +1,88 @@
+"""The e-mails of local accounts, each in the recipient's preferred language."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from app.core import mail
+from app.core.config import Settings
+from app.core.i18n import LANGUAGES, N_, gettext
+from app.identity.models import User
+
+
+def _language(user: User) -> str:
+    return user.preferred_language if user.preferred_language in LANGUAGES else "en"
+
+
+def _send(
+    settings: Settings, user: User, *, subject: str, body: str, now: datetime, **params: object
+) -> None:
+    lang = _language(user)
+    site = gettext(lang, "GovAI Challenge Platform")
+    message = mail.compose(
+        settings,
+        to=user.email,
+        lang=lang,
+        at=now,
+        subject=gettext(lang, subject, site=site),
+        body=gettext(lang, body, name=user.name, site=site, **params),
+    )
+    mail.send(settings, message)
+
+
+def link(settings: Settings, user: User, page: str, token: str) -> str:
+    return f"{settings.base_url.rstrip('/')}/{_language(user)}/account/{page}?token={token}"
+
+
+def send_verification(settings: Settings, *, user: User, token: str, now: datetime) -> None:
+    _send(
+        settings,
+        user,
+        now=now,
+        subject=N_("Confirm your e-mail address – %(site)s"),
+        body=N_(
+            "Hello %(name)s,\n\n"
+            "Confirm your e-mail address for %(site)s by opening this link within "
+            "%(hours)s hours. It works once:\n%(link)s\n\n"
+            "If you did not create an account, you can ignore this message.\n"
+        ),
+        hours=settings.verification_link_hours,
+        link=link(settings, user, "verify", token),
+    )
+
+
+def send_reset(settings: Settings, *, user: User, token: str, now: datetime) -> None:
+    _send(
+        settings,
+        user,
+        now=now,
+        subject=N_("Reset your password – %(site)s"),
+        body=N_(
+            "Hello %(name)s,\n\n"
+            "Someone asked to reset the password of your account on %(site)s. To choose a new "
+            "password, open this link within %(minutes)s minutes. It works once:\n%(link)s\n\n"
+            "If it was not you, ignore this message: your password stays as it is.\n"
+        ),
+        minutes=settings.reset_link_minutes,
+        link=link(settings, user, "reset-password", token),
+    )
+
+
+def send_already_registered(settings: Settings, *, user: User, now: datetime) -> None:
+    base = settings.base_url.rstrip("/")
+    lang = _language(user)
+    _send(
+        settings,
+        user,
+        now=now,
+        subject=N_("You already have an account – %(site)s"),
+        body=N_(
+            "Hello %(name)s,\n\n"
+            "Someone tried to create an account on %(site)s with your e-mail address, which "
+            "already has one. To sign in: %(sign_in)s\n"
+            "Forgot your password? %(reset)s\n\n"
+            "If it was not you, you can ignore this message.\n"
+        ),
+        sign_in=f"{base}/{lang}/account/sign-in",
+        reset=f"{base}/{lang}/account/forgot-password",
+    )

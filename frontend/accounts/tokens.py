@@ -1,0 +1,208 @@
+"""Personal access tokens: list, create (the secret shown once), revoke."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Form as FormField
+from fastapi import Request
+from fastapi.responses import Response
+from sqlmodel import Session
+
+from app.accounts.csrf import CsrfFailed, verify_form_token
+from app.core.clock import ClockDep
+from app.core.db import SessionDep
+from app.core.errors import AppError
+from app.core.i18n import N_, gettext, translator
+from app.identity import service as identity
+from app.identity.actor import Actor
+from app.identity.dependencies import ActorDep
+from app.identity.models import User
+from app.identity.permissions import Permission, Scope
+from app.oauth import personal_tokens
+from frontend import formatting as fmt
+from frontend.accounts.common import (
+    Form,
+    form_page,
+    page_router,
+    refused,
+    see_other,
+    to_sign_in,
+    unknown_language,
+)
+
+router = page_router()
+Text = Annotated[str, FormField(max_length=2000)]
+SCOPES = {
+    Scope.READ: N_("Read everything your roles let you read"),
+    Scope.PROFILE: N_("Read and change your own account and profile"),
+    Scope.PARTICIPATE: N_("Act for your teams: drafts and submissions"),
+    Scope.JUDGE: N_("Judge: declare conflicts and score entries"),
+    Scope.ORGANIZE: N_("Organize competitions you organize"),
+    Scope.ADMIN: N_("Administer the platform (admins only)"),
+}
+LIFETIMES = (30, 90, 365)
+NOTICES = {"revoked": N_("The token is revoked: it no longer works.")}
+
+
+def _rows(session: Session, user: User, lang: str, now: datetime) -> list[dict[str, object]]:
+    _ = translator(lang)
+    rows: list[dict[str, object]] = []
+    for token in personal_tokens.list_personal_tokens(session, user=user):
+        if token.revoked_at is not None:
+            state = _("revoked")
+        elif token.expires_at <= now:
+            state = _("expired")
+        else:
+            state = _("active")
+        rows.append(
+            {
+                "id": token.id,
+                "name": token.name,
+                "prefix": token.prefix,
+                "scopes": ", ".join(token.scopes),
+                "created": fmt.date_text(token.created_at, "UTC", lang),
+                "expires": fmt.date_text(token.expires_at, "UTC", lang),
+                "last_used": fmt.date_text(token.last_used_at, "UTC", lang)
+                if token.last_used_at
+                else _("never"),
+                "state": state,
+                "live": token.revoked_at is None and token.expires_at > now,
+            }
+        )
+    return rows
+
+
+def _page(
+    request: Request,
+    lang: str,
+    session: Session,
+    user: User,
+    now: datetime,
+    *,
+    form: Form | None = None,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    secret: str | None = None,
+) -> Response:
+    _ = translator(lang)
+    return form_page(
+        request,
+        lang,
+        "account/tokens.html",
+        _("Personal access tokens"),
+        form=form,
+        status=status,
+        headers=headers,
+        secret=secret,
+        tokens=_rows(session, user, lang, now),
+        scopes=[(scope.value, _(label)) for scope, label in SCOPES.items()],
+        lifetimes=[(str(days), _("%(days)s days", days=days)) for days in LIFETIMES],
+    )
+
+
+def _signed_in(actor: Actor) -> User | None:
+    """The person the page acts for, resolved by ``get_actor`` like every API route."""
+    return actor.user
+
+
+@router.get("/{lang}/account/tokens")
+def tokens(
+    request: Request,
+    lang: str,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: ActorDep,
+    notice: str | None = None,
+) -> Response:
+    if (redirect := unknown_language(request, lang)) is not None:
+        return redirect
+    user = _signed_in(actor)
+    if user is None:
+        return to_sign_in(request, lang)
+    shown = gettext(lang, NOTICES[notice]) if notice in NOTICES else None
+    return _page(
+        request,
+        lang,
+        session,
+        user,
+        clock.now(),
+        form=Form({"expires_in_days": "90"}, notice=shown),
+    )
+
+
+@router.post("/{lang}/account/tokens")
+def create_token(
+    request: Request,
+    lang: str,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: ActorDep,
+    csrf_token: Text = "",
+    name: Text = "",
+    expires_in_days: Text = "",
+    scopes: Annotated[list[str] | None, FormField()] = None,
+) -> Response:
+    """A new token; its secret is on this response only, never stored."""
+    if (redirect := unknown_language(request, lang)) is not None:
+        return redirect
+    user = _signed_in(actor)
+    if user is None:
+        return to_sign_in(request, lang)
+    now, values = clock.now(), {"name": name, "expires_in_days": expires_in_days}
+    try:
+        verify_form_token(request, csrf_token)
+        identity.authorize(actor, Permission.MANAGE_OWN_TOKENS)
+        days = int(expires_in_days) if expires_in_days.isdigit() else 0
+        _row, secret = personal_tokens.create_personal_token(
+            session, user=user, name=name, scopes=scopes or [], expires_in_days=days, now=now
+        )
+    except (CsrfFailed, AppError) as exc:
+        return _page(
+            request,
+            lang,
+            session,
+            user,
+            now,
+            form=refused(lang, exc, values),
+            status=exc.status,
+            headers=exc.headers,
+        )
+    return _page(
+        request, lang, session, user, now, secret=secret, form=Form({"expires_in_days": "90"})
+    )
+
+
+@router.post("/{lang}/account/tokens/{token_id}/revoke")
+def revoke_token(
+    request: Request,
+    lang: str,
+    token_id: int,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: ActorDep,
+    csrf_token: Text = "",
+) -> Response:
+    if (redirect := unknown_language(request, lang)) is not None:
+        return redirect
+    user = _signed_in(actor)
+    if user is None:
+        return to_sign_in(request, lang)
+    now = clock.now()
+    try:
+        verify_form_token(request, csrf_token)
+        identity.authorize(actor, Permission.MANAGE_OWN_TOKENS)
+        personal_tokens.revoke_personal_token(session, user=user, token_id=token_id, now=now)
+    except (CsrfFailed, AppError) as exc:
+        return _page(
+            request,
+            lang,
+            session,
+            user,
+            now,
+            form=refused(lang, exc, {}),
+            status=exc.status,
+            headers=exc.headers,
+        )
+    return see_other(f"/{lang}/account/tokens?notice=revoked")

@@ -1,0 +1,149 @@
+"""Account test helpers: an app with a real SMTP server capturing mail, and browser-like forms."""
+
+from __future__ import annotations
+
+import email
+import re
+from collections.abc import Iterator
+from email import policy
+from email.message import EmailMessage
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from aiosmtpd.controller import Controller
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from app.core.clock import FrozenClock
+from app.core.config import Settings
+from app.core.db import new_session
+from app.main import create_app
+from tests.servers import free_port
+
+PASSWORD = "a long enough passphrase"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+LINK = re.compile(r"https?://\S+")
+
+
+class Mailbox:
+    """An aiosmtpd handler: every message delivered over SMTP, parsed."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append(message)  # type: ignore[arg-type]
+        return "250 Message accepted"
+
+    def last_to(self, address: str) -> EmailMessage:
+        found = [m for m in self.messages if m["To"] == address]
+        assert found, f"no mail to {address}"
+        return found[-1]
+
+    def link_to(self, address: str) -> str:
+        body = self.last_to(address).get_content()
+        match = LINK.search(body)
+        assert match, body
+        return match.group(0)
+
+
+@pytest.fixture
+def mailbox(settings: Settings) -> Iterator[Mailbox]:
+    """A real SMTP server on 127.0.0.1 that the app's settings point at (no STARTTLS)."""
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.smtp_host, settings.smtp_port, settings.smtp_starttls = (
+        "127.0.0.1",
+        controller.port,
+        False,
+    )
+    try:
+        yield box
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def web(
+    settings: Settings, clock: FrozenClock, loaded: Engine, mailbox: Mailbox
+) -> Iterator[TestClient]:
+    """A browser-like client: cookies kept, redirects not followed (tests look at them)."""
+    with TestClient(create_app(settings, clock), follow_redirects=False) as client:
+        yield client
+
+
+def path_of(url: str) -> str:
+    """The path and query of a link from an e-mail, to follow it on the test client."""
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def csrf_of(client: TestClient, page: str) -> str:
+    response = client.get(page)
+    assert response.status_code == 200, response.text
+    match = CSRF.search(response.text)
+    assert match, "no CSRF token on " + page
+    return match.group(1)
+
+
+def post_form(
+    client: TestClient, page: str, data: dict[str, Any], action: str | None = None, **kwargs: Any
+) -> Any:
+    """Load ``page``, then send its form with the page's CSRF token, as a browser would."""
+    token = csrf_of(client, page)
+    return client.post(action or page.split("?")[0], data={"csrf_token": token, **data}, **kwargs)
+
+
+def register(
+    client: TestClient,
+    *,
+    email_address: str,
+    name: str = "Ada Lovelace",
+    lang: str = "en",
+    password: str = PASSWORD,
+) -> Any:
+    return post_form(
+        client,
+        f"/{lang}/account/register",
+        {
+            "name": name,
+            "email": email_address,
+            "password": password,
+            "password_confirm": password,
+        },
+    )
+
+
+def sign_in(
+    client: TestClient,
+    *,
+    email_address: str,
+    password: str = PASSWORD,
+    lang: str = "en",
+    next_path: str = "",
+) -> Any:
+    return post_form(
+        client,
+        f"/{lang}/account/sign-in",
+        {"email": email_address, "password": password, "next": next_path},
+    )
+
+
+def signed_up(client: TestClient, mailbox: Mailbox, email_address: str, **kwargs: Any) -> None:
+    """Register, follow the link in the mail, sign in."""
+    assert register(client, email_address=email_address, **kwargs).status_code == 200
+    assert client.get(path_of(mailbox.link_to(email_address))).status_code == 200
+    assert sign_in(client, email_address=email_address).status_code == 303
+
+
+def audit_actions(engine: Engine) -> list[str]:
+    from sqlmodel import col, select
+
+    from app.audit.models import AuditRecord
+
+    with new_session(engine) as session:
+        rows = session.exec(select(AuditRecord).order_by(col(AuditRecord.seq))).all()
+        return [row.action for row in rows]
