@@ -47,7 +47,7 @@ run: catalogue
 	$(BIN)/govai serve --host $(HOST) --port $(PORT)
 
 test: setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check app scoring frontend tests benchmarks

@@ -209,6 +209,14 @@ TABLE: dict[tuple[str, str], tuple[Call, dict[str, int]]] = {
         Call("/en/admin/users/1/sessions/end", data={}),
         signed_in(403, anonymous=303),
     ),
+    ("GET", "/{lang}/invitations/{code}"): (
+        Call("/en/invitations/no-such-code"),
+        signed_in(404, anonymous=303),
+    ),
+    ("POST", "/{lang}/invitations/{code}"): (
+        Call("/en/invitations/no-such-code", data={}),
+        signed_in(403, anonymous=303),
+    ),
     # The OAuth 2 authorization server: protocol endpoints answer RFC 6749 errors.
     ("GET", "/.well-known/oauth-authorization-server"): (
         Call("/.well-known/oauth-authorization-server"),

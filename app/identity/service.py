@@ -214,11 +214,7 @@ def invite(
 
 def accept_invitation(session: Session, *, code: str, user: User, now: datetime) -> RoleGrant:
     """Use an invitation once, before it expires, as the user it was sent to."""
-    invitation = session.exec(
-        select(Invitation).where(Invitation.token_hash == token_digest(code))
-    ).first()
-    if invitation is None:
-        raise NotFound("This invitation does not exist.")
+    invitation = find_invitation(session, code=code)
     if invitation.accepted_at is not None:
         raise Conflict("This invitation was already used.")
     if invitation.expires_at <= now:
@@ -312,3 +308,12 @@ def find_grant(
     if grant is None:
         raise NotFound("This user does not hold that role there.")
     return grant
+
+
+def find_invitation(session: Session, *, code: str) -> Invitation:
+    invitation = session.exec(
+        select(Invitation).where(Invitation.token_hash == token_digest(code))
+    ).first()
+    if invitation is None:
+        raise NotFound("This invitation does not exist.")
+    return invitation

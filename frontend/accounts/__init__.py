@@ -7,7 +7,7 @@ from fastapi import APIRouter
 
 def routers() -> list[APIRouter]:
     """Every account page router, to mount before the pages' catch-all route."""
-    from frontend.accounts import admin, passwords, profile, sign_in, tokens
+    from frontend.accounts import admin, invitations, passwords, profile, sign_in, tokens
 
     return [
         sign_in.callback_router,
@@ -16,4 +16,5 @@ def routers() -> list[APIRouter]:
         profile.router,
         tokens.router,
         admin.router,
+        invitations.router,
     ]

@@ -1,0 +1,119 @@
+"""The page an invitation e-mail links to: see the role offered, and accept it once."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Form as FormField
+from fastapi import Path, Request
+from fastapi.responses import Response
+
+from app.accounts.csrf import CsrfFailed, verify_form_token
+from app.competitions import service as competitions
+from app.competitions.schemas import localized
+from app.core.clock import ClockDep
+from app.core.db import SessionDep
+from app.core.errors import AppError
+from app.core.i18n import N_, translator
+from app.identity import service as identity
+from app.identity.dependencies import ActorDep
+from app.identity.permissions import Permission
+from frontend.accounts.common import (
+    form_page,
+    page_router,
+    refused_page,
+    to_sign_in,
+    unknown_language,
+)
+from frontend.rendering import render
+from frontend.views import Page
+
+router = page_router()
+Code = Annotated[str, Path(max_length=200)]
+ROLE_NAMES = {"judge": N_("judge"), "organizer": N_("organizer")}
+
+
+@router.get("/{lang}/invitations/{code}")
+def invitation(
+    request: Request, lang: str, code: Code, session: SessionDep, actor: ActorDep
+) -> Response:
+    """What the invitation offers, with a button to accept it; sign in first."""
+    if (redirect := unknown_language(request, lang)) is not None:
+        return redirect
+    if actor.user is None:
+        return to_sign_in(request, lang)
+    _ = translator(lang)
+    try:
+        found = identity.find_invitation(session, code=code)
+    except AppError as exc:
+        return _message(request, lang, _("Invitation"), exc, status=exc.status)
+    competition = competitions.get_competition_by_id(session, competition_id=found.competition_id)
+    return form_page(
+        request,
+        lang,
+        "account/invitation.html",
+        _("Invitation"),
+        role=_(ROLE_NAMES[found.role]),
+        competition=localized(competition, "name", lang),
+        invited=found.email,
+        action=f"/{lang}/invitations/{code}",
+    )
+
+
+@router.post("/{lang}/invitations/{code}")
+def accept(
+    request: Request,
+    lang: str,
+    code: Code,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: ActorDep,
+    csrf_token: Annotated[str, FormField(max_length=2000)] = "",
+) -> Response:
+    """Take the role: once, before it expires, only by the person it was sent to."""
+    if (redirect := unknown_language(request, lang)) is not None:
+        return redirect
+    if actor.user is None:
+        return to_sign_in(request, lang)
+    _ = translator(lang)
+    try:
+        verify_form_token(request, csrf_token)
+        identity.authorize(actor, Permission.ACCEPT_INVITATION)
+        grant = identity.accept_invitation(session, code=code, user=actor.user, now=clock.now())
+    except (CsrfFailed, AppError) as exc:
+        return refused_page(
+            request,
+            lang,
+            "account/invitation.html",
+            _("Invitation"),
+            exc,
+            {},
+            role=None,
+            competition=None,
+            invited=None,
+            action=f"/{lang}/invitations/{code}",
+        )
+    competition = competitions.get_competition_by_id(
+        session, competition_id=grant.competition_id or 0
+    )
+    name = localized(competition, "name", lang)
+    detail = _(
+        "You are now %(role)s in %(competition)s.", role=_(ROLE_NAMES[grant.role]), competition=name
+    )
+    link = (f"/{lang}/competitions/{competition.slug}", name)
+    return render(
+        request,
+        lang,
+        Page("account/message.html", _("Invitation accepted"), {"detail": detail, "link": link}),
+    )
+
+
+def _message(request: Request, lang: str, title: str, exc: AppError, *, status: int) -> Response:
+    from frontend.accounts.common import translated
+
+    return render(
+        request,
+        lang,
+        Page("account/message.html", title, {"detail": translated(lang, exc), "link": None}),
+        status=status,
+    )
