@@ -21,6 +21,17 @@ from sqlmodel import Session, col, select
 from app.audit.models import AuditRecord
 
 GENESIS_HASH = "0" * 64
+CONTENT_FIELDS = (
+    "seq",
+    "at",
+    "actor",
+    "action",
+    "competition",
+    "subject",
+    "public",
+    "payload",
+    "prev_hash",
+)
 _ADVISORY_LOCK_KEY = 0x60A1_A0D1  # any constant; names the audit chain's lock
 
 
@@ -79,28 +90,18 @@ def append(
     prev_hash = last.hash if last else GENESIS_HASH
     body = json.loads(json.dumps(payload or {}, default=str))
     at = at.astimezone(UTC)  # the digest sees exactly what storage gives back
-    record = AuditRecord(
-        seq=seq,
-        at=at,
-        actor=actor,
-        action=action,
-        competition=competition,
-        subject=subject,
-        public=public,
-        payload=body,
-        prev_hash=prev_hash,
-        hash=record_digest(
-            seq=seq,
-            at=at,
-            actor=actor,
-            action=action,
-            competition=competition,
-            subject=subject,
-            public=public,
-            payload=body,
-            prev_hash=prev_hash,
-        ),
-    )
+    content: dict[str, Any] = {
+        "seq": seq,
+        "at": at,
+        "actor": actor,
+        "action": action,
+        "competition": competition,
+        "subject": subject,
+        "public": public,
+        "payload": body,
+        "prev_hash": prev_hash,
+    }
+    record = AuditRecord(**content, hash=record_digest(**content))
     session.add(record)
     session.flush()
     return record
@@ -141,17 +142,7 @@ def _check(record: AuditRecord, expected_seq: int, expected_prev: str) -> str | 
         return f"record {expected_seq} is missing"
     if record.prev_hash != expected_prev:
         return "prev_hash does not match the previous record"
-    digest = record_digest(
-        seq=record.seq,
-        at=record.at,
-        actor=record.actor,
-        action=record.action,
-        competition=record.competition,
-        subject=record.subject,
-        public=record.public,
-        payload=record.payload,
-        prev_hash=record.prev_hash,
-    )
+    digest = record_digest(**{name: getattr(record, name) for name in CONTENT_FIELDS})
     if digest != record.hash:
         return "the record's content does not match its hash"
     return None
