@@ -8,6 +8,7 @@ answered with an error.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +29,7 @@ from frontend.accounts import routers as account_routers
 from frontend.accounts.common import remember_actor
 from frontend.rendering import quote_path, render
 
+logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # Path prefixes that look like a language tag ("xx", "xxx", "xx-YY") and so are redirected.
 _LANGUAGE_LIKE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
@@ -60,7 +62,8 @@ router = APIRouter(
 def root(request: Request) -> Response:
     """To the home page in the negotiated language (``?lang=``, cookie, Accept-Language)."""
     return RedirectResponse(
-        f"/{request.state.lang}/", status_code=303,
+        f"/{request.state.lang}/",
+        status_code=303,
         headers={"Vary": "Accept-Language, Cookie", "Cache-Control": "no-store"},
     )
 
@@ -74,24 +77,31 @@ def home(request: Request, lang: str, session: SessionDep, clock: ClockDep) -> R
 def competition(
     request: Request, lang: str, slug: str, session: SessionDep, clock: ClockDep
 ) -> Response:
-    return _page(request, lang, lambda: views.competition_home(
-        session, clock=clock, lang=lang, slug=slug))
+    return _page(
+        request, lang, lambda: views.competition_home(session, clock=clock, lang=lang, slug=slug)
+    )
 
 
 @router.get("/{lang}/competitions/{slug}/challenges/{challenge}")
 def challenge(
     request: Request, lang: str, slug: str, challenge: str, session: SessionDep, clock: ClockDep
 ) -> Response:
-    return _page(request, lang, lambda: views.challenge_page(
-        session, clock=clock, lang=lang, slug=slug, challenge=challenge))
+    return _page(
+        request,
+        lang,
+        lambda: views.challenge_page(
+            session, clock=clock, lang=lang, slug=slug, challenge=challenge
+        ),
+    )
 
 
 @router.get("/{lang}/competitions/{slug}/events")
 def events(
     request: Request, lang: str, slug: str, session: SessionDep, clock: ClockDep
 ) -> Response:
-    return _page(request, lang, lambda: views.events_page(
-        session, clock=clock, lang=lang, slug=slug))
+    return _page(
+        request, lang, lambda: views.events_page(session, clock=clock, lang=lang, slug=slug)
+    )
 
 
 @router.get("/{lang}/{rest:path}")
@@ -116,8 +126,11 @@ def _page(request: Request, lang: str, build: Callable[[], views.Page]) -> Respo
 
 def _not_found(request: Request, lang: str, exc: NotFound | None = None) -> Response:
     _ = translator(lang)
-    detail = (gettext(lang, exc.detail, **exc.params) if exc is not None and exc.detail
-              else _("There is no page at this address."))
+    detail = (
+        gettext(lang, exc.detail, **exc.params)
+        if exc is not None and exc.detail
+        else _("There is no page at this address.")
+    )
     page = views.Page("not_found.html", _("Page not found"), {"detail": detail})
     return render(request, lang, page, status=404)
 
@@ -125,13 +138,32 @@ def _not_found(request: Request, lang: str, exc: NotFound | None = None) -> Resp
 def _to_known_language(request: Request, prefix: str) -> Response:
     """The same path under the language the prefix names ("fr-CA" -> fr), else English."""
     target = as_language(prefix) or DEFAULT_LANGUAGE
-    rest = request.url.path[len(prefix) + 1:] or "/"
+    rest = request.url.path[len(prefix) + 1 :] or "/"
     query = f"?{request.url.query}" if request.url.query else ""
     return RedirectResponse(quote_path(f"/{target}{rest}") + query, status_code=307)
 
 
+def error_page(request: Request, status: int) -> Response | None:
+    """An unexpected error on a page, answered as a page in its language; None off the pages."""
+    lang = request.url.path.split("/", 2)[1]
+    if lang not in LANGUAGES:
+        return None
+    _ = translator(lang)
+    detail = _(
+        "An unexpected error occurred. If you were sending a form, check whether it was "
+        "saved before you send it again."
+    )
+    page = views.Page("error.html", _("Something went wrong"), {"detail": detail})
+    try:
+        return render(request, lang, page, status=status)
+    except Exception:  # the page itself failing must not hide the first error
+        logger.exception("the error page could not be rendered")
+        return None
+
+
 def mount_frontend(app: FastAPI) -> None:
     """Serve ``/static`` and the pages; the catch-all page route goes after every other route."""
+    app.state.error_page = error_page
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(root_router)
     for account_router in account_routers():

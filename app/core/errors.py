@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -180,14 +180,51 @@ async def _app_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+# Pydantic's error types, in words a person reads in either language. Others fall back to
+# pydantic's own English reason inside a translated sentence.
+_FIELD_MESSAGES = {
+    "missing": N_("This field is required."),
+    "extra_forbidden": N_("This field is not allowed here."),
+    "string_too_short": N_("Use at least %(min_length)s characters."),
+    "string_too_long": N_("Use at most %(max_length)s characters."),
+    "too_short": N_("Give at least %(min_length)s items."),
+    "too_long": N_("Give at most %(max_length)s items."),
+    "int_parsing": N_("Enter a whole number."),
+    "int_type": N_("Enter a whole number."),
+    "int_from_float": N_("Enter a whole number."),
+    "bool_parsing": N_("Enter true or false."),
+    "bool_type": N_("Enter true or false."),
+    "string_type": N_("Enter text."),
+    "greater_than_equal": N_("Enter a number of at least %(ge)s."),
+    "less_than_equal": N_("Enter a number of at most %(le)s."),
+    "greater_than": N_("Enter a number above %(gt)s."),
+    "less_than": N_("Enter a number below %(lt)s."),
+    "enum": N_("Choose one of: %(expected)s."),
+    "literal_error": N_("Choose one of: %(expected)s."),
+    "string_pattern_mismatch": N_("The value does not have the expected form."),
+    "json_invalid": N_("The body is not valid JSON."),
+    "value_error": N_("Invalid value: %(reason)s"),
+}
+
+
+def field_message(lang: str, error: dict[str, Any]) -> str:
+    """One validation error in the caller's language."""
+    message = _FIELD_MESSAGES.get(str(error.get("type")), N_("Invalid value: %(reason)s"))
+    params = {
+        **{k: str(v) for k, v in (error.get("ctx") or {}).items()},
+        "reason": error.get("msg", ""),
+    }
+    try:
+        return gettext(lang, message, **params)
+    except (KeyError, ValueError):
+        return gettext(lang, N_("Invalid value: %(reason)s"), reason=error.get("msg", ""))
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     lang = request_language(request)
     errors = [
-        FieldProblem(
-            field=_location(tuple(err.get("loc", ()))),
-            message=gettext(lang, N_("Invalid value: %(reason)s"), reason=err.get("msg", "")),
-        )
+        FieldProblem(field=_location(tuple(err.get("loc", ()))), message=field_message(lang, err))
         for err in exc.errors()
     ]
     return problem_response(
@@ -231,8 +268,11 @@ def allowed_methods(request: Request) -> set[str]:
     return methods
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+async def _unexpected(request: Request, exc: Exception) -> Response:
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    page = getattr(request.app.state, "error_page", None)
+    if page is not None and (html := page(request, 500)) is not None:
+        return html  # a page's visitor gets a page, in its language
     return problem_response(
         request,
         status=500,

@@ -137,3 +137,9 @@ def test_audit_chain_is_public_and_verifiable(client: TestClient) -> None:
     assert verified["valid"] and verified["records"] == 1
     records = client.get("/api/v1/audit?competition=g7-govai-2025").json()
     assert records["total"] == 1 and records["items"][0]["action"] == "catalogue.created"
+
+
+def test_field_problems_are_in_the_callers_language(client: TestClient) -> None:
+    response = client.get("/api/v1/competitions?per_page=1000&page=zero&lang=fr")
+    messages = {e["field"]: e["message"] for e in response.json()["errors"]}
+    assert messages == {"per_page": "Entrez un nombre d’au plus 100.", "page": "Entrez un nombre entier."}
