@@ -44,7 +44,7 @@ catalogue: migrate
 	$(BIN)/govai catalogue load
 
 run: catalogue
-	$(BIN)/govai serve --host $(HOST) --port $(PORT)
+	GOVAI_BASE_URL=$${GOVAI_BASE_URL:-http://$(HOST):$(PORT)} $(BIN)/govai serve --host $(HOST) --port $(PORT)
 
 test: setup
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
