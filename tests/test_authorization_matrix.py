@@ -217,6 +217,14 @@ TABLE: dict[tuple[str, str], tuple[Call, dict[str, int]]] = {
         Call("/en/invitations/no-such-code", data={}),
         signed_in(403, anonymous=303),
     ),
+    ("GET", "/{lang}/teams/join/{code}"): (
+        Call("/en/teams/join/no-such-code"),
+        signed_in(404, anonymous=303),
+    ),
+    ("POST", "/{lang}/teams/join/{code}"): (
+        Call("/en/teams/join/no-such-code", data={}),
+        signed_in(403, anonymous=303),
+    ),
     # The OAuth 2 authorization server: protocol endpoints answer RFC 6749 errors.
     ("GET", "/.well-known/oauth-authorization-server"): (
         Call("/.well-known/oauth-authorization-server"),
@@ -249,6 +257,45 @@ TABLE: dict[tuple[str, str], tuple[Call, dict[str, int]]] = {
     ("DELETE", "/api/v1/oauth/clients/{client_id}"): (
         Call("/api/v1/oauth/clients/no-such-client"),
         admin_only(404),
+    ),
+    # Teams: anyone signed in is a participant and may form a team; no team 999 exists, and a
+    # team that is not one's own does not exist either.
+    ("POST", "/api/v1/competitions/{slug}/teams"): (
+        Call(f"/api/v1/competitions/{G7}/teams", json={"name": "Matrix"}),
+        signed_in(201),
+    ),
+    ("GET", "/api/v1/teams/{team_id}"): (Call("/api/v1/teams/999"), signed_in(404)),
+    ("PATCH", "/api/v1/teams/{team_id}"): (
+        Call("/api/v1/teams/999", json={"funding_attestation": True}),
+        signed_in(404),
+    ),
+    ("POST", "/api/v1/teams/{team_id}/invitations"): (
+        Call("/api/v1/teams/999/invitations", json={"email": "x@example.org"}),
+        signed_in(404),
+    ),
+    ("POST", "/api/v1/team-invitations/{code}/accept"): (
+        Call("/api/v1/team-invitations/no-such-code/accept"),
+        signed_in(404),
+    ),
+    ("POST", "/api/v1/teams/{team_id}/leave"): (Call("/api/v1/teams/999/leave"), signed_in(404)),
+    ("DELETE", "/api/v1/teams/{team_id}/members/{user_id}"): (
+        Call("/api/v1/teams/999/members/1"),
+        signed_in(404),
+    ),
+    ("POST", "/api/v1/teams/{team_id}/captain"): (
+        Call("/api/v1/teams/999/captain", json={"user_id": 1}),
+        signed_in(404),
+    ),
+    ("GET", "/api/v1/teams/{team_id}/eligibility"): (
+        Call("/api/v1/teams/999/eligibility"),
+        signed_in(404),
+    ),
+    ("POST", "/api/v1/teams/{team_id}/eligibility/overrides"): (
+        Call(
+            "/api/v1/teams/999/eligibility/overrides",
+            json={"rule_id": "team-size", "result": "pass", "reason": "matrix"},
+        ),
+        staff(404),
     ),
 }
 # Served files, not handlers: nothing to authorize.

@@ -7,6 +7,7 @@ and details are English message ids from the catalogue; parameters are filled in
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
@@ -270,7 +271,9 @@ def allowed_methods(request: Request) -> set[str]:
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    page = getattr(request.app.state, "error_page", None)
+    page: Callable[[Request, int], Response | None] | None = getattr(
+        request.app.state, "error_page", None
+    )
     if page is not None and (html := page(request, 500)) is not None:
         return html  # a page's visitor gets a page, in its language
     return problem_response(

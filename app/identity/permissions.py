@@ -44,11 +44,16 @@ class Permission(StrEnum):
     READ_USERS = "read_users"
     MANAGE_USERS = "manage_users"
     MANAGE_CLIENTS = "manage_clients"
+    FORM_TEAM = "form_team"
+    READ_TEAM = "read_team"
+    MANAGE_TEAM = "manage_team"
+    OVERRIDE_ELIGIBILITY = "override_eligibility"
 
 
 _SIGNED_IN = frozenset({Role.PARTICIPANT, Role.JUDGE, Role.ORGANIZER, Role.ADMIN})
 _STAFF = frozenset({Role.ORGANIZER, Role.ADMIN})
 _ADMIN = frozenset({Role.ADMIN})
+_PARTICIPANT = frozenset({Role.PARTICIPANT})
 
 RULES: Mapping[Permission, Rule] = {
     Permission.READ_OWN_ACCOUNT: Rule(_SIGNED_IN, Scope.PROFILE, writes=False),
@@ -61,6 +66,14 @@ RULES: Mapping[Permission, Rule] = {
     Permission.READ_USERS: Rule(_ADMIN, Scope.ADMIN, writes=False),
     Permission.MANAGE_USERS: Rule(_ADMIN, Scope.ADMIN, writes=True),
     Permission.MANAGE_CLIENTS: Rule(_ADMIN, Scope.ADMIN, writes=True),
+    Permission.FORM_TEAM: Rule(
+        _PARTICIPANT, Scope.PARTICIPATE, writes=True, action=Action.FORM_TEAM
+    ),
+    Permission.READ_TEAM: Rule(_SIGNED_IN, Scope.PARTICIPATE, writes=False),
+    Permission.MANAGE_TEAM: Rule(
+        _PARTICIPANT, Scope.PARTICIPATE, writes=True, action=Action.FORM_TEAM
+    ),
+    Permission.OVERRIDE_ELIGIBILITY: Rule(_STAFF, Scope.ORGANIZE, writes=True),
 }
 
 

@@ -7,7 +7,15 @@ from fastapi import APIRouter
 
 def routers() -> list[APIRouter]:
     """Every account page router, to mount before the pages' catch-all route."""
-    from frontend.accounts import admin, invitations, passwords, profile, sign_in, tokens
+    from frontend.accounts import (
+        admin,
+        invitations,
+        passwords,
+        profile,
+        sign_in,
+        team_invitations,
+        tokens,
+    )
 
     return [
         sign_in.callback_router,
@@ -17,4 +25,5 @@ def routers() -> list[APIRouter]:
         tokens.router,
         admin.router,
         invitations.router,
+        team_invitations.router,
     ]

@@ -1,0 +1,344 @@
+"""The teams API: forming a team, invitations, membership, and the eligibility panel."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, Response
+from sqlmodel import Session
+
+from app.competitions import service as competitions
+from app.core import mail
+from app.core.clock import ClockDep
+from app.core.db import SessionDep, pk
+from app.core.errors import Forbidden
+from app.core.i18n import N_, gettext
+from app.identity import service as identity
+from app.identity.actor import Actor
+from app.identity.dependencies import ActorDep, access
+from app.identity.models import User
+from app.identity.permissions import Permission
+from app.teams import eligibility, service
+from app.teams.models import Team, TeamInvitation
+from app.teams.schemas import (
+    CaptainIn,
+    EligibilityOut,
+    MemberOut,
+    MemberResult,
+    OverrideIn,
+    OverrideOut,
+    RuleOut,
+    SummaryOut,
+    TeamIn,
+    TeamInvitationIn,
+    TeamInvitationOut,
+    TeamOut,
+    TeamPatch,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["teams"])
+Slug = Annotated[str, Path(max_length=80)]
+TeamId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Code = Annotated[str, Path(max_length=200)]
+ATTRIBUTE_NAMES = {
+    "country_of_residence": N_("country of legal residence"),
+    "age": N_("age bracket"),
+    "sector": N_("sector"),
+}
+
+
+def _user(actor: Actor) -> User:
+    if actor.user is None:
+        raise Forbidden("Service clients have no account of their own.")
+    return actor.user
+
+
+def _team(
+    session: Session,
+    actor: Actor,
+    team_id: int,
+    permission: Permission,
+    now: datetime,
+    *,
+    captain: bool = False,
+) -> Team:
+    """The team, visible to the caller, who may exercise ``permission`` in its phase now."""
+    team = service.visible_team(session, team_id=team_id, actor=actor)
+    service.authorize_on_team(session, actor, team, permission, now)
+    if captain:
+        service.require_captain(team, _user(actor))
+    return team
+
+
+def _team_out(session: Session, team: Team) -> TeamOut:
+    competition = service.competition_of(session, team=team)
+    return TeamOut(
+        id=pk(team),
+        competition=competition.slug,
+        name=team.name,
+        captain_id=team.captain_id,
+        guardian_name=team.guardian_name,
+        funding_attestation=team.funding_attestation,
+        members=[
+            MemberOut(
+                user_id=pk(user),
+                name=user.name,
+                is_captain=user.id == team.captain_id,
+                joined_at=member.joined_at,
+            )
+            for member, user in service.members(session, team=team)
+        ],
+        size_limit=competition.team_size_max,
+        created_at=team.created_at,
+    )
+
+
+@router.post(
+    "/competitions/{slug}/teams",
+    response_model=TeamOut,
+    status_code=201,
+    **access(Permission.FORM_TEAM, 404, 409, 422),
+)
+def create_team(
+    slug: Slug, body: TeamIn, session: SessionDep, clock: ClockDep, actor: ActorDep
+) -> TeamOut:
+    """Form a team; the caller is its captain and primary contact. One team per person per
+    competition; an individual is a team of one."""
+    competition = competitions.get_competition(session, slug=slug)
+    now = clock.now()
+    phase = competitions.phase_of(session, competition=competition, now=now)
+    identity.authorize(actor, Permission.FORM_TEAM, competition=competition, phase=phase)
+    team = service.create_team(
+        session,
+        competition=competition,
+        user=_user(actor),
+        name=body.name,
+        now=now,
+        actor=actor.label,
+    )
+    return _team_out(session, team)
+
+
+@router.get("/teams/{team_id}", response_model=TeamOut, **access(Permission.READ_TEAM, 404))
+def read_team(team_id: TeamId, session: SessionDep, clock: ClockDep, actor: ActorDep) -> TeamOut:
+    """A team, for its members and the competition's organizers."""
+    return _team_out(session, _team(session, actor, team_id, Permission.READ_TEAM, clock.now()))
+
+
+@router.patch(
+    "/teams/{team_id}", response_model=TeamOut, **access(Permission.MANAGE_TEAM, 404, 409, 422)
+)
+def update_team(
+    team_id: TeamId, body: TeamPatch, session: SessionDep, clock: ClockDep, actor: ActorDep
+) -> TeamOut:
+    """The captain renames the team or changes its declarations: a named guardian, the
+    funding attestation. Fields left out stay as they are."""
+    now = clock.now()
+    team = _team(session, actor, team_id, Permission.MANAGE_TEAM, now, captain=True)
+    changes = body.model_dump(exclude_unset=True)
+    changes = {k: v for k, v in changes.items() if v is not None or k == "guardian_name"}
+    service.update_team(session, team=team, changes=changes, now=now, actor=actor.label)
+    return _team_out(session, team)
+
+
+@router.post(
+    "/teams/{team_id}/invitations",
+    response_model=TeamInvitationOut,
+    status_code=201,
+    **access(Permission.MANAGE_TEAM, 404, 409, 422),
+)
+def invite(
+    team_id: TeamId,
+    body: TeamInvitationIn,
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: ActorDep,
+) -> TeamInvitationOut:
+    """The captain invites someone by e-mail (single use, 7 days). The code is also returned,
+    once, to be shared by hand."""
+    now = clock.now()
+    team = _team(session, actor, team_id, Permission.MANAGE_TEAM, now, captain=True)
+    invitation, code = service.invite(
+        session, team=team, email=body.email, now=now, actor=actor.label
+    )
+    _send_invitation(request, session, team, invitation, code)
+    return TeamInvitationOut(
+        id=pk(invitation),
+        team_id=pk(team),
+        email=invitation.email,
+        expires_at=invitation.expires_at,
+        code=code,
+    )
+
+
+def _send_invitation(
+    request: Request, session: Session, team: Team, invitation: TeamInvitation, code: str
+) -> None:
+    """E-mail the link, in the invitee's language when they have an account."""
+    invitee = identity.get_user_by_email(session, email=invitation.email)
+    lang = invitee.preferred_language if invitee else request.state.lang
+    settings = request.app.state.settings
+    competition = service.competition_of(session, team=team)
+    name = competition.name_fr if lang == "fr" else competition.name_en
+    message = mail.compose(
+        settings,
+        to=invitation.email,
+        lang=lang,
+        at=invitation.created_at,
+        subject=gettext(lang, "Join the team %(team)s", team=team.name),
+        body=gettext(
+            lang,
+            "You are invited to join the team %(team)s in %(competition)s.\n\n"
+            "Accept within 7 days, once, with this link:\n%(link)s\n\n"
+            "Or enter this code: %(code)s\n",
+            team=team.name,
+            competition=name,
+            link=f"{settings.base_url}/{lang}/teams/join/{code}",
+            code=code,
+        ),
+    )
+    mail.send(settings, message)
+
+
+@router.post(
+    "/team-invitations/{code}/accept",
+    response_model=TeamOut,
+    **access(Permission.MANAGE_TEAM, 404, 409),
+)
+def accept_invitation(code: Code, session: SessionDep, clock: ClockDep, actor: ActorDep) -> TeamOut:
+    """Join a team with an invitation's code: once, before it expires, while the team has
+    room and the caller is in no other team of the competition."""
+    now = clock.now()
+    invitation = service.find_invitation(session, code=code)
+    team = service.get_team(session, team_id=invitation.team_id)
+    service.authorize_on_team(session, actor, team, Permission.MANAGE_TEAM, now)
+    service.accept(session, invitation=invitation, user=_user(actor), now=now, actor=actor.label)
+    return _team_out(session, team)
+
+
+@router.post("/teams/{team_id}/leave", status_code=204, **access(Permission.MANAGE_TEAM, 404, 409))
+def leave(team_id: TeamId, session: SessionDep, clock: ClockDep, actor: ActorDep) -> Response:
+    """Leave the team. A captain with teammates hands over first; the last one out dissolves
+    the team."""
+    now = clock.now()
+    team = _team(session, actor, team_id, Permission.MANAGE_TEAM, now)
+    service.leave(session, team=team, user=_user(actor), now=now, actor=actor.label)
+    return Response(status_code=204)
+
+
+@router.delete(
+    "/teams/{team_id}/members/{user_id}",
+    response_model=TeamOut,
+    **access(Permission.MANAGE_TEAM, 404, 409),
+)
+def remove_member(
+    team_id: TeamId, user_id: UserId, session: SessionDep, clock: ClockDep, actor: ActorDep
+) -> TeamOut:
+    """The captain removes a member."""
+    now = clock.now()
+    team = _team(session, actor, team_id, Permission.MANAGE_TEAM, now, captain=True)
+    service.remove(session, team=team, user_id=user_id, now=now, actor=actor.label)
+    return _team_out(session, team)
+
+
+@router.post(
+    "/teams/{team_id}/captain",
+    response_model=TeamOut,
+    **access(Permission.MANAGE_TEAM, 404, 409, 422),
+)
+def hand_over(
+    team_id: TeamId, body: CaptainIn, session: SessionDep, clock: ClockDep, actor: ActorDep
+) -> TeamOut:
+    """The captain hands the role, and with it the primary contact, to another member."""
+    now = clock.now()
+    team = _team(session, actor, team_id, Permission.MANAGE_TEAM, now, captain=True)
+    service.hand_over(session, team=team, user_id=body.user_id, now=now, actor=actor.label)
+    return _team_out(session, team)
+
+
+@router.get(
+    "/teams/{team_id}/eligibility",
+    response_model=EligibilityOut,
+    **access(Permission.READ_TEAM, 404),
+)
+def read_eligibility(
+    team_id: TeamId, request: Request, session: SessionDep, clock: ClockDep, actor: ActorDep
+) -> EligibilityOut:
+    """Every rule, pass, fail or unknown, with reasons: for taking part, for funding, flags."""
+    team = _team(session, actor, team_id, Permission.READ_TEAM, clock.now())
+    return _eligibility_out(team, service.report(session, team=team), request.state.lang)
+
+
+@router.post(
+    "/teams/{team_id}/eligibility/overrides",
+    response_model=EligibilityOut,
+    **access(Permission.OVERRIDE_ELIGIBILITY, 404, 422),
+)
+def override_eligibility(
+    team_id: TeamId,
+    body: OverrideIn,
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: ActorDep,
+) -> EligibilityOut:
+    """An organizer sets one rule's result for the team, with a written reason. Audited."""
+    now = clock.now()
+    team = _team(session, actor, team_id, Permission.OVERRIDE_ELIGIBILITY, now)
+    service.override(
+        session,
+        team=team,
+        rule_id=body.rule_id,
+        result=body.result,
+        reason=body.reason,
+        now=now,
+        actor=actor.label,
+    )
+    return _eligibility_out(team, service.report(session, team=team), request.state.lang)
+
+
+def _reason(verdict: eligibility.Verdict, lang: str) -> str | None:
+    if verdict.result != "unknown":
+        return None
+    fields = ", ".join(
+        gettext(lang, ATTRIBUTE_NAMES.get(name, name)) for name in sorted(verdict.missing)
+    )
+    return gettext(lang, "Not known yet: complete the profile (%(fields)s).", fields=fields)
+
+
+def _rule_out(result: eligibility.RuleResult, lang: str) -> RuleOut:
+    given = result.override
+    return RuleOut(
+        id=result.rule.id,
+        level=result.rule.level,
+        applies_to=result.rule.applies_to,
+        result=result.result,
+        computed_result=result.computed.result,
+        explanation=result.rule.explanation.get(lang),
+        reason=_reason(result.computed, lang),
+        members=[
+            MemberResult(
+                user_id=m.user_id, result=m.verdict.result, reason=_reason(m.verdict, lang)
+            )
+            for m in result.members
+        ],
+        override=OverrideOut(result=given.result, reason=given.reason, by=given.by, at=given.at)
+        if given
+        else None,
+    )
+
+
+def _eligibility_out(team: Team, report: eligibility.Report, lang: str) -> EligibilityOut:
+    return EligibilityOut(
+        team_id=pk(team),
+        rules=[_rule_out(result, lang) for result in report.rules],
+        summary=SummaryOut(
+            may_participate=report.may_participate,
+            may_receive_funding=report.may_receive_funding,
+            recognition_only=report.recognition_only,
+            flags=list(report.flags),
+        ),
+    )
