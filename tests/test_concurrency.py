@@ -39,9 +39,11 @@ def test_100_concurrent_requests_all_succeed(
     settings: Settings, clock: FrozenClock, loaded: Engine
 ) -> None:
     quick_timeout = settings.model_copy(update={"db_pool_timeout": 2.0})
-    with running_server(create_app(quick_timeout, clock)) as base:
-        # A thread of its own: the browser tests' Playwright may hold this thread's event loop.
-        with ThreadPoolExecutor(max_workers=1) as runner:
-            for _ in range(ROUNDS):
-                statuses = runner.submit(asyncio.run, _burst(base)).result()
-                assert statuses == [200] * CONCURRENT
+    # The burst runs in a thread of its own: Playwright may hold this thread's event loop.
+    with (
+        running_server(create_app(quick_timeout, clock)) as base,
+        ThreadPoolExecutor(max_workers=1) as runner,
+    ):
+        for _ in range(ROUNDS):
+            statuses = runner.submit(asyncio.run, _burst(base)).result()
+            assert statuses == [200] * CONCURRENT

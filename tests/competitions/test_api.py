@@ -142,4 +142,7 @@ def test_audit_chain_is_public_and_verifiable(client: TestClient) -> None:
 def test_field_problems_are_in_the_callers_language(client: TestClient) -> None:
     response = client.get("/api/v1/competitions?per_page=1000&page=zero&lang=fr")
     messages = {e["field"]: e["message"] for e in response.json()["errors"]}
-    assert messages == {"per_page": "Entrez un nombre d’au plus 100.", "page": "Entrez un nombre entier."}
+    assert messages == {
+        "per_page": "Entrez un nombre d’au plus 100.",
+        "page": "Entrez un nombre entier.",
+    }
