@@ -20,6 +20,7 @@ from app.core.http import AdmissionMiddleware, LanguageMiddleware
 from app.core.openapi import install_openapi
 from app.health.router import router as health_router
 from app.identity.router import router as identity_router
+from app.oauth import keys
 from app.oauth.authentication import authenticate_bearer
 from app.oauth.endpoints import router as oauth_protocol_router
 from app.oauth.router import router as oauth_router
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         # As many worker threads as pooled connections: see Settings.worker_threads.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         app.state.engine = make_engine(settings)
+        keys.keyring(settings)  # the OAuth signing key exists from the first start
         try:
             yield
         finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import typer
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 from app.core.clock import FrozenClock
 from app.core.config import Settings
 from app.identity.models import User
+from app.main import create_app
 from app.oauth import cli, keys
 from tests.oauth.conftest import bearer, client_token, register
 
@@ -124,3 +126,11 @@ def test_cli_rotates_keys(runner: CliRunner, client: TestClient, settings: Setti
     listed = runner.invoke(_govai(), ["keys", "list"]).output
     assert first in listed and "signing" in listed
     assert len(client.get("/oauth/jwks").json()["keys"]) == 2
+
+
+def test_the_signing_key_exists_from_the_first_start(tmp_path: Path) -> None:
+    settings = Settings(environment="test", data_dir=tmp_path, secret_key="k")
+    with TestClient(create_app(settings)):
+        pass
+    key_file = tmp_path / "oauth-keys.json"
+    assert key_file.exists() and key_file.stat().st_mode & 0o077 == 0
