@@ -24,6 +24,7 @@ from app.oauth import keys
 from app.oauth.authentication import authenticate_bearer
 from app.oauth.endpoints import router as oauth_protocol_router
 from app.oauth.router import router as oauth_router
+from app.submissions.router import install as install_submissions
 from app.teams.router import router as teams_router
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(audit_router)
     app.include_router(identity_router)
     app.include_router(teams_router)
+    install_submissions(app)
     app.include_router(oauth_protocol_router)
     app.include_router(oauth_router)
     app.state.authenticators.append(authenticate_bearer)  # before the session authenticator

@@ -7,6 +7,7 @@ from app.audit import models as audit_models
 from app.competitions import models as competition_models
 from app.identity import models as identity_models
 from app.oauth import models as oauth_models
+from app.submissions import models as submission_models
 from app.teams import models as team_models
 
 metadata = SQLModel.metadata
@@ -18,5 +19,6 @@ __all__ = [
     "identity_models",
     "metadata",
     "oauth_models",
+    "submission_models",
     "team_models",
 ]

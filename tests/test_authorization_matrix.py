@@ -297,6 +297,42 @@ TABLE: dict[tuple[str, str], tuple[Call, dict[str, int]]] = {
         ),
         staff(404),
     ),
+    # Submissions: no submission or team 999 exists; one not one's own does not exist either.
+    ("POST", "/api/v1/teams/{team_id}/submissions"): (
+        Call("/api/v1/teams/999/submissions", json={"challenge": "information-volume"}),
+        signed_in(404),
+    ),
+    ("GET", "/api/v1/submissions/{submission_id}"): (
+        Call("/api/v1/submissions/999"),
+        signed_in(404),
+    ),
+    ("PATCH", "/api/v1/submissions/{submission_id}"): (
+        Call("/api/v1/submissions/999", json={"title": "Matrix"}),
+        signed_in(404),
+    ),
+    ("GET", "/api/v1/submissions/{submission_id}/versions"): (
+        Call("/api/v1/submissions/999/versions"),
+        signed_in(404),
+    ),
+    ("POST", "/api/v1/submissions/{submission_id}/finalize"): (
+        Call("/api/v1/submissions/999/finalize"),
+        signed_in(404),
+    ),
+    ("GET", "/api/v1/submissions/{submission_id}/receipt"): (
+        Call("/api/v1/submissions/999/receipt"),
+        signed_in(404),
+    ),
+    ("POST", "/api/v1/submissions/{submission_id}/withdraw"): (
+        Call("/api/v1/submissions/999/withdraw"),
+        signed_in(404),
+    ),
+    ("POST", "/api/v1/teams/{team_id}/extensions"): (
+        Call(
+            "/api/v1/teams/999/extensions",
+            json={"until": "2025-12-02T00:00:00Z", "reason": "matrix"},
+        ),
+        staff(404),
+    ),
 }
 # Served files, not handlers: nothing to authorize.
 NOT_ROUTES = {"/static"}

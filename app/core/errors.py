@@ -115,6 +115,16 @@ class CatalogueRefused(Conflict):
     kind, title = "catalogue-refused", N_("The catalogue was refused")
 
 
+class PreconditionFailed(AppError):
+    """A conditional request (``If-Match``) whose condition no longer holds."""
+
+    status, kind, title = 412, "precondition-failed", N_("Precondition failed")
+
+
+class PreconditionRequired(AppError):
+    status, kind, title = 428, "precondition-required", N_("Precondition required")
+
+
 _STATUS_TITLES = {
     400: N_("Bad request"),
     401: N_("Authentication required"),
@@ -126,6 +136,7 @@ _STATUS_TITLES = {
     412: N_("Precondition failed"),
     413: N_("Content too large"),
     415: N_("Unsupported media type"),
+    428: N_("Precondition required"),
     422: N_("The request is not valid"),
     429: N_("Too many requests"),
 }

@@ -48,6 +48,11 @@ class Permission(StrEnum):
     READ_TEAM = "read_team"
     MANAGE_TEAM = "manage_team"
     OVERRIDE_ELIGIBILITY = "override_eligibility"
+    READ_SUBMISSION = "read_submission"
+    EDIT_SUBMISSION = "edit_submission"
+    FINALIZE_SUBMISSION = "finalize_submission"
+    WITHDRAW_SUBMISSION = "withdraw_submission"
+    GRANT_EXTENSION = "grant_extension"
 
 
 _SIGNED_IN = frozenset({Role.PARTICIPANT, Role.JUDGE, Role.ORGANIZER, Role.ADMIN})
@@ -74,6 +79,19 @@ RULES: Mapping[Permission, Rule] = {
         _PARTICIPANT, Scope.PARTICIPATE, writes=True, action=Action.FORM_TEAM
     ),
     Permission.OVERRIDE_ELIGIBILITY: Rule(_STAFF, Scope.ORGANIZE, writes=True),
+    Permission.READ_SUBMISSION: Rule(_SIGNED_IN, Scope.PARTICIPATE, writes=False),
+    Permission.EDIT_SUBMISSION: Rule(
+        _PARTICIPANT, Scope.PARTICIPATE, writes=True, action=Action.EDIT_SUBMISSION
+    ),
+    Permission.FINALIZE_SUBMISSION: Rule(
+        _PARTICIPANT, Scope.PARTICIPATE, writes=True, action=Action.FINALIZE_SUBMISSION
+    ),
+    Permission.WITHDRAW_SUBMISSION: Rule(
+        _PARTICIPANT, Scope.PARTICIPATE, writes=True, action=Action.WITHDRAW_SUBMISSION
+    ),
+    Permission.GRANT_EXTENSION: Rule(
+        _STAFF, Scope.ORGANIZE, writes=True, action=Action.GRANT_EXTENSION
+    ),
 }
 
 

@@ -1,0 +1,106 @@
+"""Submissions: drafts with immutable versions, receipts, per-team extensions, idempotency keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, ForeignKey, Integer, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.core.db import UTCDateTime
+
+
+def _utc(nullable: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable))
+
+
+def _ref(table: str, *, ondelete: str = "CASCADE", nullable: bool = False) -> Any:
+    return Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey(f"{table}.id", ondelete=ondelete), nullable=nullable, index=True
+        ),
+    )
+
+
+def _json() -> Any:
+    return Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Submission(SQLModel, table=True):
+    """A team's entry for one problem statement. ``status``: draft, finalized or withdrawn.
+
+    A finalized entry may still be edited before the deadline: its receipt stays valid for the
+    version it names until the team finalizes again.
+    """
+
+    __tablename__ = "submission"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = _ref("team")
+    competition_id: int = _ref("competition")
+    challenge_id: int = _ref("challenge")
+    status: str = Field(default="draft", max_length=16)
+    current_version: int = 1
+    created_at: datetime = _utc()
+    updated_at: datetime = _utc()
+    withdrawn_at: datetime | None = _utc(nullable=True)
+
+
+class SubmissionVersion(SQLModel, table=True):
+    """One save of the answers; never changed once written."""
+
+    __tablename__ = "submission_version"
+    __table_args__ = (UniqueConstraint("submission_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = _ref("submission")
+    number: int
+    answers: dict[str, Any] = _json()
+    author_id: int | None = _ref("user_account", ondelete="SET NULL", nullable=True)
+    created_at: datetime = _utc()
+
+
+class Receipt(SQLModel, table=True):
+    """Proof of a finalization: the frozen snapshot and the SHA-256 of its canonical JSON."""
+
+    __tablename__ = "submission_receipt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = _ref("submission")
+    version: int
+    finalized_at: datetime = _utc()
+    finalized_by: str = Field(max_length=200)
+    digest: str = Field(max_length=64)
+    snapshot: dict[str, Any] = _json()
+    superseded_at: datetime | None = _utc(nullable=True)
+
+
+class DeadlineExtension(SQLModel, table=True):
+    """An organizer's extension of one team's deadline, with the written reason."""
+
+    __tablename__ = "deadline_extension"
+    __table_args__ = (UniqueConstraint("team_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = _ref("team")
+    until: datetime = _utc()
+    reason: str = Field(max_length=2000)
+    granted_by: str = Field(max_length=200)
+    granted_at: datetime = _utc()
+
+
+class IdempotencyKey(SQLModel, table=True):
+    """The first successful response to a POST carrying an ``Idempotency-Key``, per user."""
+
+    __tablename__ = "idempotency_key"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = _ref("user_account")
+    key: str = Field(max_length=200)
+    request_hash: str = Field(max_length=64)
+    response_status: int
+    response_body: dict[str, Any] = _json()
+    created_at: datetime = _utc()

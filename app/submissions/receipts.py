@@ -1,0 +1,91 @@
+"""Receipts: the frozen snapshot, its canonical JSON and SHA-256, and the e-mail to members.
+
+Anyone can recompute a receipt's digest from its snapshot with :data:`RECIPE`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from app.core import mail
+from app.core.config import Settings
+from app.core.i18n import gettext
+
+ALGORITHM = "sha256"
+RECIPE = (
+    "SHA-256 (hex) of the UTF-8 bytes of the snapshot serialized as JSON with keys sorted, no "
+    "whitespace and non-ASCII characters kept as they are; in Python: hashlib.sha256(json.dumps("
+    "snapshot, sort_keys=True, separators=(',', ':'), ensure_ascii=False).encode('utf-8'))"
+    ".hexdigest()"
+)
+
+
+def snapshot(
+    *,
+    competition: str,
+    submission: int,
+    team: int,
+    members: list[int],
+    challenge: str,
+    version: int,
+    answers: dict[str, Any],
+    attachments: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    """What a receipt proves: the answers of one version, the entry, the team and its members,
+    and the digests of its attachments (none yet)."""
+    return {
+        "competition": competition,
+        "submission": submission,
+        "team": team,
+        "members": sorted(members),
+        "challenge": challenge,
+        "version": version,
+        "answers": answers,
+        "attachments": list(attachments or []),
+    }
+
+
+def canonical(data: dict[str, Any]) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def digest(data: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical(data).encode("utf-8")).hexdigest()
+
+
+def send(
+    settings: Settings,
+    *,
+    recipients: list[tuple[str, str]],
+    competition_names: dict[str, str],
+    team_name: str,
+    submission_id: int,
+    version: int,
+    finalized_at: datetime,
+    sha256: str,
+) -> None:
+    """E-mail the receipt to each (address, language) in that language."""
+    for address, lang in recipients:
+        message = mail.compose(
+            settings,
+            to=address,
+            lang=lang,
+            at=finalized_at,
+            subject=gettext(lang, "Receipt for the entry of %(team)s", team=team_name),
+            body=gettext(
+                lang,
+                "The entry of %(team)s in %(competition)s was finalized on %(at)s UTC "
+                "(version %(version)s).\n\nSHA-256 of the snapshot: %(digest)s\n\n"
+                "The receipt and its snapshot: %(link)s\n",
+                team=team_name,
+                competition=competition_names.get(lang, competition_names["en"]),
+                at=finalized_at.strftime("%Y-%m-%d %H:%M:%S"),
+                version=version,
+                digest=sha256,
+                link=f"{settings.base_url}/api/v1/submissions/{submission_id}/receipt",
+            ),
+        )
+        mail.send(settings, message)

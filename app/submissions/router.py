@@ -1,0 +1,391 @@
+"""The submissions API: drafts and versions, finalization and receipts, withdrawal, extensions.
+
+POSTs take an ``Idempotency-Key``: the first successful response is kept for the caller and key,
+and a retry with the same request gets it back without doing anything again. Refusals are not
+kept (they changed nothing), so a retry of a refused request is decided afresh.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, BackgroundTasks, Body, FastAPI, Header, Path, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse, Response
+from sqlmodel import Session
+
+from app.competitions.models import Challenge, Competition
+from app.core.clock import ClockDep
+from app.core.db import SessionDep, pk
+from app.core.errors import (
+    PROBLEM_MEDIA_TYPE,
+    FieldProblem,
+    Forbidden,
+    NotFound,
+    problem_response,
+    request_language,
+)
+from app.core.i18n import gettext
+from app.identity import service as identity
+from app.identity.actor import Actor
+from app.identity.dependencies import ActorDep, access
+from app.identity.models import User
+from app.identity.permissions import Permission
+from app.submissions import idempotency, receipts, service
+from app.submissions.models import Receipt, Submission
+from app.submissions.schemas import (
+    ExtensionIn,
+    ExtensionOut,
+    ReceiptOut,
+    SubmissionOut,
+    VersionOut,
+    VersionsOut,
+)
+from app.teams import service as teams
+from app.teams.models import Team
+
+logger = logging.getLogger(__name__)
+router = APIRouter(prefix="/api/v1", tags=["submissions"])
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+IdempotencyKeyHeader = Annotated[
+    str | None, Header(max_length=200, description="Retry safely: the first response is kept")
+]
+IfMatch = Annotated[str | None, Header(max_length=100, description="The version being changed")]
+ENTRY_CHANGES = frozenset(
+    {
+        Permission.EDIT_SUBMISSION,
+        Permission.FINALIZE_SUBMISSION,
+        Permission.WITHDRAW_SUBMISSION,
+    }
+)
+Answers = Annotated[dict[str, Any], Body(description="Answers keyed by the form's field ids")]
+
+
+def _user(actor: Actor) -> User:
+    if actor.user is None:
+        raise Forbidden("Service clients have no account of their own.")
+    return actor.user
+
+
+def _authorize(
+    session: Session, actor: Actor, team: Team, permission: Permission, now: datetime
+) -> None:
+    competition = teams.competition_of(session, team=team)
+    entry = permission in ENTRY_CHANGES
+    phase = service.effective_phase(
+        session, team=team, competition=competition, now=now, entry=entry
+    )
+    identity.authorize(actor, permission, competition=competition, phase=phase)
+
+
+def _etag(version: int) -> dict[str, str]:
+    return {"ETag": f'"{version}"'}
+
+
+def _out(session: Session, submission: Submission, team: Team) -> SubmissionOut:
+    competition = teams.competition_of(session, team=team)
+    challenge = session.get(Challenge, submission.challenge_id)
+    assert challenge is not None
+    version = service.version_of(session, submission, submission.current_version)
+    deadline = service.deadline_of(session, team=team, competition=competition)
+    receipt = service.current_receipt(session, submission)
+    return SubmissionOut(
+        id=pk(submission),
+        team_id=pk(team),
+        competition=competition.slug,
+        challenge=challenge.slug,
+        status=submission.status,
+        version=version.number,
+        answers=version.answers,
+        author_id=version.author_id,
+        saved_at=version.created_at,
+        created_at=submission.created_at,
+        deadline=deadline,
+        deadline_local=service.local_time(deadline, competition),
+        finalized_version=receipt.version if receipt else None,
+        receipt_id=receipt.id if receipt else None,
+    )
+
+
+def _receipt_out(receipt: Receipt) -> ReceiptOut:
+    return ReceiptOut(
+        id=pk(receipt),
+        submission_id=receipt.submission_id,
+        version=receipt.version,
+        finalized_at=receipt.finalized_at,
+        finalized_by=receipt.finalized_by,
+        superseded_at=receipt.superseded_at,
+        algorithm=receipts.ALGORITHM,
+        digest=receipt.digest,
+        recipe=receipts.RECIPE,
+        canonical=receipts.canonical(receipt.snapshot),
+        snapshot=receipt.snapshot,
+    )
+
+
+@router.post(
+    "/teams/{team_id}/submissions",
+    response_model=SubmissionOut,
+    status_code=201,
+    **access(Permission.EDIT_SUBMISSION, 404, 409, 422),
+)
+def create_submission(
+    team_id: Id,
+    answers: Answers,
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: ActorDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    """A draft for one problem statement (named in the form's challenge field): one per team
+    per problem statement, within the competition's limit. Drafts may be incomplete; types
+    and word limits are always checked."""
+    now, user = clock.now(), _user(actor)
+    digest = idempotency.request_hash(request, answers)
+    if (replayed := idempotency.replay(session, user, idempotency_key, digest)) is not None:
+        return replayed
+    team = teams.visible_team(session, team_id=team_id, actor=actor)
+    _authorize(session, actor, team, Permission.EDIT_SUBMISSION, now)
+    submission, version = service.create(
+        session, team=team, user=user, answers=answers, now=now, actor=actor.label
+    )
+    out = _out(session, submission, team)
+    return idempotency.respond(
+        session, user, idempotency_key, digest, now, 201, out, _etag(version.number)
+    )
+
+
+@router.get(
+    "/submissions/{submission_id}",
+    response_model=SubmissionOut,
+    **access(Permission.READ_SUBMISSION, 404),
+)
+def read_submission(
+    submission_id: Id, session: SessionDep, clock: ClockDep, actor: ActorDep
+) -> Response:
+    """The current version, for the team's members and the competition's organizers. The ETag
+    is the version number, for ``If-Match``."""
+    submission, team = service.visible(session, submission_id=submission_id, actor=actor)
+    _authorize(session, actor, team, Permission.READ_SUBMISSION, clock.now())
+    out = _out(session, submission, team)
+    return JSONResponse(jsonable_encoder(out), headers=_etag(out.version))
+
+
+@router.get(
+    "/submissions/{submission_id}/versions",
+    response_model=VersionsOut,
+    **access(Permission.READ_SUBMISSION, 404),
+)
+def read_versions(
+    submission_id: Id, session: SessionDep, clock: ClockDep, actor: ActorDep
+) -> VersionsOut:
+    """Every saved version, oldest first."""
+    submission, team = service.visible(session, submission_id=submission_id, actor=actor)
+    _authorize(session, actor, team, Permission.READ_SUBMISSION, clock.now())
+    return VersionsOut(
+        submission_id=pk(submission),
+        versions=[
+            VersionOut(
+                number=v.number, answers=v.answers, author_id=v.author_id, created_at=v.created_at
+            )
+            for v in service.versions(session, submission)
+        ],
+    )
+
+
+@router.patch(
+    "/submissions/{submission_id}",
+    response_model=SubmissionOut,
+    **access(Permission.EDIT_SUBMISSION, 404, 409, 412, 422, 428),
+)
+def update_submission(
+    submission_id: Id,
+    answers: Answers,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: ActorDep,
+    if_match: IfMatch = None,
+) -> Response:
+    """Merge the given answers over the current ones (``null`` clears a field) as the next
+    version. Needs ``If-Match`` with the current version: 428 without, 412 when stale."""
+    now, user = clock.now(), _user(actor)
+    submission, team = service.visible(session, submission_id=submission_id, actor=actor, lock=True)
+    _authorize(session, actor, team, Permission.EDIT_SUBMISSION, now)
+    version = service.save(
+        session,
+        submission=submission,
+        team=team,
+        user=user,
+        patch=answers,
+        if_match=if_match,
+        now=now,
+        actor=actor.label,
+    )
+    out = _out(session, submission, team)
+    return JSONResponse(jsonable_encoder(out), headers=_etag(version.number))
+
+
+@router.post(
+    "/submissions/{submission_id}/finalize",
+    response_model=ReceiptOut,
+    **access(Permission.FINALIZE_SUBMISSION, 404, 409, 422),
+)
+def finalize(
+    submission_id: Id,
+    request: Request,
+    background: BackgroundTasks,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: ActorDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    """Before the team's deadline, with the team eligible and every required field answered:
+    freeze the current version and return its receipt, e-mailed to every member. Finalizing a
+    later version supersedes the earlier receipt; the same version gives the same receipt."""
+    now, user = clock.now(), _user(actor)
+    digest = idempotency.request_hash(request, None)
+    if (replayed := idempotency.replay(session, user, idempotency_key, digest)) is not None:
+        return replayed
+    submission, team = service.visible(session, submission_id=submission_id, actor=actor, lock=True)
+    _authorize(session, actor, team, Permission.FINALIZE_SUBMISSION, now)
+    receipt, new = service.finalize(
+        session, submission=submission, team=team, user=user, now=now, actor=actor.label
+    )
+    if new:
+        _mail_receipt(request, background, session, team, receipt)
+    return idempotency.respond(
+        session, user, idempotency_key, digest, now, 200, _receipt_out(receipt)
+    )
+
+
+def _mail_receipt(
+    request: Request, background: BackgroundTasks, session: Session, team: Team, receipt: Receipt
+) -> None:
+    """Queued to run after the response (so after the commit); a mail failure is only logged."""
+    competition: Competition = teams.competition_of(session, team=team)
+    recipients = [(u.email, u.preferred_language) for _, u in teams.members(session, team=team)]
+    kwargs: dict[str, Any] = {
+        "recipients": recipients,
+        "competition_names": {"en": competition.name_en, "fr": competition.name_fr},
+        "team_name": team.name,
+        "submission_id": receipt.submission_id,
+        "version": receipt.version,
+        "finalized_at": receipt.finalized_at,
+        "sha256": receipt.digest,
+    }
+
+    def send() -> None:
+        try:
+            receipts.send(request.app.state.settings, **kwargs)
+        except Exception:  # the receipt stands; the e-mail is a courtesy copy
+            logger.exception("could not e-mail the receipt %s", receipt.id)
+
+    background.add_task(send)
+
+
+@router.get(
+    "/submissions/{submission_id}/receipt",
+    response_model=ReceiptOut,
+    **access(Permission.READ_SUBMISSION, 404),
+)
+def read_receipt(
+    submission_id: Id, session: SessionDep, clock: ClockDep, actor: ActorDep
+) -> ReceiptOut:
+    """The current receipt with its canonical snapshot, so anyone can recompute the digest."""
+    submission, team = service.visible(session, submission_id=submission_id, actor=actor)
+    _authorize(session, actor, team, Permission.READ_SUBMISSION, clock.now())
+    receipt = service.current_receipt(session, submission)
+    if receipt is None:
+        raise NotFound("This entry has not been finalized.")
+    return _receipt_out(receipt)
+
+
+@router.post(
+    "/submissions/{submission_id}/withdraw",
+    response_model=SubmissionOut,
+    **access(Permission.WITHDRAW_SUBMISSION, 404, 409),
+)
+def withdraw(
+    submission_id: Id,
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: ActorDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    """Withdraw the entry, until the deadline. A withdrawn entry cannot be changed."""
+    now, user = clock.now(), _user(actor)
+    digest = idempotency.request_hash(request, None)
+    if (replayed := idempotency.replay(session, user, idempotency_key, digest)) is not None:
+        return replayed
+    submission, team = service.visible(session, submission_id=submission_id, actor=actor, lock=True)
+    _authorize(session, actor, team, Permission.WITHDRAW_SUBMISSION, now)
+    service.withdraw(
+        session, submission=submission, team=team, user=user, now=now, actor=actor.label
+    )
+    out = _out(session, submission, team)
+    return idempotency.respond(session, user, idempotency_key, digest, now, 200, out)
+
+
+@router.post(
+    "/teams/{team_id}/extensions",
+    response_model=ExtensionOut,
+    status_code=201,
+    **access(Permission.GRANT_EXTENSION, 404, 409, 422),
+)
+def grant_extension(
+    team_id: Id, body: ExtensionIn, session: SessionDep, clock: ClockDep, actor: ActorDep
+) -> ExtensionOut:
+    """An organizer moves one team's deadline, with a written reason. Audited."""
+    now = clock.now()
+    team = teams.visible_team(session, team_id=team_id, actor=actor)
+    _authorize(session, actor, team, Permission.GRANT_EXTENSION, now)
+    row = service.grant_extension(
+        session, team=team, until=body.until, reason=body.reason, now=now, actor=actor.label
+    )
+    return ExtensionOut(
+        team_id=pk(team),
+        until=row.until,
+        reason=row.reason,
+        granted_by=row.granted_by,
+        granted_at=row.granted_at,
+    )
+
+
+async def _form_invalid(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, service.FormInvalid)
+    lang = request_language(request)
+    errors = [
+        FieldProblem(field=p.field, message=gettext(lang, p.message, **p.params))
+        for p in exc.problems
+    ]
+    return problem_response(
+        request, status=422, kind=exc.kind, title=exc.title, detail=exc.detail, errors=errors
+    )
+
+
+async def _stale(request: Request, exc: Exception) -> Response:
+    """412 with the current version and its answers, so the caller can merge and retry."""
+    assert isinstance(exc, service.StaleVersion)
+    problem = problem_response(
+        request, status=412, kind=exc.kind, title=exc.title, detail=exc.detail, params=exc.params
+    )
+    body = json.loads(bytes(problem.body))
+    body.update(current_version=exc.number, answers=exc.answers)
+    return JSONResponse(
+        body,
+        status_code=412,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers={"Content-Language": request_language(request), **_etag(exc.number)},
+    )
+
+
+def install(app: FastAPI) -> None:
+    """The routes and the renderings of the two problems that carry more than a message."""
+    app.include_router(router)
+    app.add_exception_handler(service.FormInvalid, _form_invalid)
+    app.add_exception_handler(service.StaleVersion, _stale)

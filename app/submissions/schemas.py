@@ -1,0 +1,66 @@
+"""Request and response bodies of the submissions API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+class SubmissionOut(BaseModel):
+    id: int
+    team_id: int
+    competition: str
+    challenge: str
+    status: str = Field(description="draft, finalized or withdrawn")
+    version: int = Field(description="The current version; also the ETag")
+    answers: dict[str, Any]
+    author_id: int | None
+    saved_at: datetime
+    created_at: datetime
+    deadline: datetime = Field(description="The team's deadline, UTC")
+    deadline_local: str = Field(description="The same deadline in the competition's zone")
+    finalized_version: int | None = Field(description="The version the current receipt names")
+    receipt_id: int | None
+
+
+class VersionOut(BaseModel):
+    number: int
+    answers: dict[str, Any]
+    author_id: int | None
+    created_at: datetime
+
+
+class VersionsOut(BaseModel):
+    submission_id: int
+    versions: list[VersionOut]
+
+
+class ReceiptOut(BaseModel):
+    id: int
+    submission_id: int
+    version: int
+    finalized_at: datetime
+    finalized_by: str
+    superseded_at: datetime | None
+    algorithm: str
+    digest: str
+    recipe: str = Field(description="How to recompute the digest from the snapshot")
+    canonical: str = Field(description="The snapshot's canonical JSON, which was hashed")
+    snapshot: dict[str, Any]
+
+
+class ExtensionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    until: AwareDatetime = Field(description="The team's new deadline, after the competition's")
+    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class ExtensionOut(BaseModel):
+    team_id: int
+    until: datetime
+    reason: str
+    granted_by: str
+    granted_at: datetime
