@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Form as FormField
 from fastapi import Request
 from fastapi.responses import Response
+from sqlmodel import Session
 
 from app.accounts import service as accounts
 from app.accounts import sessions
@@ -42,6 +44,16 @@ def _local_only(request: Request, lang: str) -> Response | None:
     if not settings.local_accounts_enabled:
         return see_other(f"/{lang}/account/sign-in")
     return None
+
+
+def _mail_request(
+    request: Request, session: Session, now: datetime, csrf_token: str, email: str
+) -> str:
+    """What every form that asks for an e-mail checks first: its CSRF token, the mail rate
+    limits (per address and per account), and the address itself. Returns the address."""
+    verify_form_token(request, csrf_token)
+    limit(request, session, kind="mail", email=email, now=now)
+    return accounts.check_email(email)
 
 
 # --- registration ----------------------------------------------------------------------
@@ -139,9 +151,7 @@ def resend_verification(
     _ = translator(lang)
     title = _("Confirm your e-mail address")
     try:
-        verify_form_token(request, csrf_token)
-        limit(request, session, kind="mail", email=email, now=clock.now())
-        address = accounts.check_email(email)
+        address = _mail_request(request, session, clock.now(), csrf_token, email)
         accounts.resend_verification(
             session, settings=request.app.state.settings, email=address, now=clock.now()
         )
@@ -183,9 +193,7 @@ def forgot_password(
     _ = translator(lang)
     title = _("Reset your password")
     try:
-        verify_form_token(request, csrf_token)
-        limit(request, session, kind="mail", email=email, now=clock.now())
-        address = accounts.check_email(email)
+        address = _mail_request(request, session, clock.now(), csrf_token, email)
         accounts.request_password_reset(
             session, settings=request.app.state.settings, email=address, now=clock.now()
         )
