@@ -39,6 +39,7 @@ class Call:
     json: Any = None
     params: dict[str, str] = field(default_factory=dict)
     data: dict[str, str] | None = None
+    files: dict[str, tuple[str, bytes, str]] | None = None
 
 
 def everyone(status: int) -> dict[str, int]:
@@ -326,6 +327,21 @@ TABLE: dict[tuple[str, str], tuple[Call, dict[str, int]]] = {
         Call("/api/v1/submissions/999/withdraw"),
         signed_in(404),
     ),
+    ("GET", "/api/v1/submissions/{submission_id}/attachments"): (
+        Call("/api/v1/submissions/999/attachments"),
+        signed_in(404),
+    ),
+    ("POST", "/api/v1/submissions/{submission_id}/attachments"): (
+        Call(
+            "/api/v1/submissions/999/attachments",
+            files={"file": ("matrix.pdf", b"%PDF-1.7 matrix", "application/pdf")},
+        ),
+        signed_in(404),
+    ),
+    ("DELETE", "/api/v1/submissions/{submission_id}/attachments/{attachment_id}"): (
+        Call("/api/v1/submissions/999/attachments/1"),
+        signed_in(404),
+    ),
     ("POST", "/api/v1/teams/{team_id}/extensions"): (
         Call(
             "/api/v1/teams/999/extensions",
@@ -459,6 +475,7 @@ def test_route_answers_as_the_table_says(
         json=call.json,
         params=call.params,
         data=call.data,
+        files=call.files,
         headers=headers[who],
     )
     assert response.status_code == expected[who], response.text[:300]

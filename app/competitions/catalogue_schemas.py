@@ -48,6 +48,11 @@ def country_codes() -> frozenset[str]:
     return frozenset(code for code in codes if re.fullmatch(r"[A-Z]{2}", code))
 
 
+AttachmentKind = Literal["pdf", "png", "jpeg", "zip"]
+DEFAULT_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024  # 10 MiB: this platform's default
+DEFAULT_ATTACHMENT_TYPES: tuple[AttachmentKind, ...] = ("pdf", "png", "jpeg", "zip")
+
+
 class Milestone(Strict):
     when: Text
     what: Text
@@ -72,6 +77,19 @@ class CompetitionFile(Strict):
         description="Phase starts, local time; 'closed' is the submission deadline itself"
     )
     milestones: list[Milestone] = Field(default_factory=list)
+    attachment_max_bytes: Annotated[
+        StrictInt, Field(gt=0, description="The largest attachment accepted, in bytes")
+    ] = DEFAULT_ATTACHMENT_MAX_BYTES
+    attachment_types: Annotated[
+        list[AttachmentKind],
+        Field(min_length=1, description="Kinds of attachment accepted, checked by content"),
+    ] = Field(default_factory=lambda: list(DEFAULT_ATTACHMENT_TYPES))
+
+    @field_validator("attachment_types")
+    @classmethod
+    def _unique_types(cls, value: list[AttachmentKind]) -> list[AttachmentKind]:
+        _require_unique(list(value), "attachment type")
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -51,6 +51,10 @@ class Competition(SQLModel, table=True):
     milestones: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
+    attachment_max_bytes: int = 10 * 1024 * 1024
+    attachment_types: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
     eligibility: dict[str, Any] = _json()
     form: dict[str, Any] = _json()
     rubric: dict[str, Any] = _json()

@@ -104,3 +104,20 @@ class IdempotencyKey(SQLModel, table=True):
     response_status: int
     response_body: dict[str, Any] = _json()
     created_at: datetime = _utc()
+
+
+class Attachment(SQLModel, table=True):
+    """A file attached to an entry. The bytes live once on disk at a path named by their SHA-256
+    (``storage_key``), so two entries attaching the same file share one blob."""
+
+    __tablename__ = "attachment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = _ref("submission")
+    filename: str = Field(max_length=255)
+    media_type: str = Field(max_length=100)
+    size: int
+    sha256: str = Field(max_length=64)
+    storage_key: str = Field(max_length=100)
+    uploaded_by: int | None = _ref("user_account", ondelete="SET NULL", nullable=True)
+    uploaded_at: datetime = _utc()

@@ -32,10 +32,10 @@ def snapshot(
     challenge: str,
     version: int,
     answers: dict[str, Any],
-    attachments: list[dict[str, str]] | None = None,
+    attachments: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """What a receipt proves: the answers of one version, the entry, the team and its members,
-    and the digests of its attachments (none yet)."""
+    and each attachment's name, SHA-256 and size (sorted by SHA-256)."""
     return {
         "competition": competition,
         "submission": submission,

@@ -12,7 +12,17 @@ import logging
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Body, FastAPI, Header, Path, Request
+from fastapi import (
+    APIRouter,
+    BackgroundTasks,
+    Body,
+    FastAPI,
+    File,
+    Header,
+    Path,
+    Request,
+    UploadFile,
+)
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 from sqlmodel import Session
@@ -34,9 +44,11 @@ from app.identity.actor import Actor
 from app.identity.dependencies import ActorDep, access
 from app.identity.models import User
 from app.identity.permissions import Permission
-from app.submissions import idempotency, receipts, service
-from app.submissions.models import Receipt, Submission
+from app.submissions import attachments, idempotency, receipts, service
+from app.submissions.models import Attachment, Receipt, Submission
 from app.submissions.schemas import (
+    AttachmentOut,
+    AttachmentsOut,
     ExtensionIn,
     ExtensionOut,
     ReceiptOut,
@@ -329,6 +341,103 @@ def withdraw(
     )
     out = _out(session, submission, team)
     return idempotency.respond(session, user, idempotency_key, digest, now, 200, out)
+
+
+def _attachment_out(row: Attachment) -> AttachmentOut:
+    kind = next(k for k, (_, media) in attachments.MAGIC.items() if media == row.media_type)
+    return AttachmentOut(
+        id=pk(row),
+        submission_id=row.submission_id,
+        filename=row.filename,
+        kind=kind,
+        media_type=row.media_type,
+        size=row.size,
+        sha256=row.sha256,
+        uploaded_by=row.uploaded_by,
+        uploaded_at=row.uploaded_at,
+    )
+
+
+@router.get(
+    "/submissions/{submission_id}/attachments",
+    response_model=AttachmentsOut,
+    **access(Permission.READ_SUBMISSION, 404),
+)
+def list_attachments(
+    submission_id: Id, session: SessionDep, clock: ClockDep, actor: ActorDep
+) -> AttachmentsOut:
+    """The entry's files, oldest first, with the competition's limits."""
+    submission, team = service.visible(session, submission_id=submission_id, actor=actor)
+    _authorize(session, actor, team, Permission.READ_SUBMISSION, clock.now())
+    competition = teams.competition_of(session, team=team)
+    return AttachmentsOut(
+        submission_id=pk(submission),
+        max_bytes=competition.attachment_max_bytes,
+        allowed_kinds=list(competition.attachment_types),
+        attachments=[_attachment_out(a) for a in service.attachments_of(session, submission)],
+    )
+
+
+@router.post(
+    "/submissions/{submission_id}/attachments",
+    response_model=AttachmentOut,
+    status_code=201,
+    **access(Permission.EDIT_SUBMISSION, 404, 409, 413, 415, 422),
+)
+def upload_attachment(
+    submission_id: Id,
+    file: Annotated[UploadFile, File(description="One file: PDF, PNG, JPEG or ZIP by content")],
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: ActorDep,
+) -> AttachmentOut:
+    """Attach a file, under the same rules as editing the draft. The type is decided by the
+    file's first bytes, never by its name or declared type (415 otherwise); a file over the
+    competition's limit is refused (413). A refused file leaves nothing behind."""
+    now, user = clock.now(), _user(actor)
+    submission, team = service.visible(session, submission_id=submission_id, actor=actor, lock=True)
+    _authorize(session, actor, team, Permission.EDIT_SUBMISSION, now)
+    row = service.add_attachment(
+        session,
+        submission=submission,
+        team=team,
+        user=user,
+        source=file.file,
+        filename=file.filename,
+        data_dir=request.app.state.settings.data_dir,
+        now=now,
+        actor=actor.label,
+    )
+    return _attachment_out(row)
+
+
+@router.delete(
+    "/submissions/{submission_id}/attachments/{attachment_id}",
+    status_code=204,
+    **access(Permission.EDIT_SUBMISSION, 404, 409),
+)
+def delete_attachment(
+    submission_id: Id,
+    attachment_id: Id,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: ActorDep,
+) -> Response:
+    """Take a file off the entry, under the same rules as editing the draft."""
+    now, user = clock.now(), _user(actor)
+    submission, team = service.visible(session, submission_id=submission_id, actor=actor, lock=True)
+    _authorize(session, actor, team, Permission.EDIT_SUBMISSION, now)
+    service.remove_attachment(
+        session,
+        submission=submission,
+        team=team,
+        user=user,
+        attachment_id=attachment_id,
+        now=now,
+        actor=actor.label,
+    )
+    return Response(status_code=204)
 
 
 @router.post(

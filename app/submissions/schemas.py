@@ -64,3 +64,22 @@ class ExtensionOut(BaseModel):
     reason: str
     granted_by: str
     granted_at: datetime
+
+
+class AttachmentOut(BaseModel):
+    id: int
+    submission_id: int
+    filename: str = Field(description="The uploaded file's name, cleaned for display")
+    kind: str = Field(description="pdf, png, jpeg or zip: decided by the content")
+    media_type: str
+    size: int = Field(description="In bytes")
+    sha256: str
+    uploaded_by: int | None
+    uploaded_at: datetime
+
+
+class AttachmentsOut(BaseModel):
+    submission_id: int
+    max_bytes: int = Field(description="The competition's limit per file, in bytes")
+    allowed_kinds: list[str]
+    attachments: list[AttachmentOut]

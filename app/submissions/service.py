@@ -9,7 +9,8 @@ same entry at once are serialized: the second sees the first's result.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -31,8 +32,15 @@ from app.core.errors import (
 from app.core.i18n import N_
 from app.identity.actor import Actor
 from app.identity.models import User
+from app.submissions import attachments as files
 from app.submissions import receipts, validation
-from app.submissions.models import DeadlineExtension, Receipt, Submission, SubmissionVersion
+from app.submissions.models import (
+    Attachment,
+    DeadlineExtension,
+    Receipt,
+    Submission,
+    SubmissionVersion,
+)
 from app.teams import service as teams
 from app.teams.models import Team
 
@@ -299,13 +307,19 @@ def finalize(
 ) -> tuple[Receipt, bool]:
     """Freeze the current version into a receipt; returns it and whether it is new.
 
-    The current version already finalized gives back its receipt (so two members finalizing at
-    once get one receipt); a later version supersedes the earlier receipt. Audited.
+    The current version already finalized, with the same attachments, gives back its receipt
+    (so two members finalizing at once get one receipt); a later version or a change of
+    attachments supersedes the earlier receipt. Audited.
     """
     _member_or_refuse(session, team, user)
     _writable(session, submission, team, now)
     previous = current_receipt(session, submission)
-    if previous is not None and previous.version == submission.current_version:
+    attached = attachment_digests(session, submission)
+    if (
+        previous is not None
+        and previous.version == submission.current_version
+        and previous.snapshot.get("attachments", []) == attached
+    ):
         return previous, False
     if not teams.report(session, team=team).may_participate:
         raise Conflict("This team may not take part yet: see its eligibility panel.")
@@ -324,6 +338,7 @@ def finalize(
         challenge=challenge.slug,
         version=version.number,
         answers=version.answers,
+        attachments=attached,
     )
     if previous is not None:
         previous.superseded_at = now
@@ -348,6 +363,93 @@ def finalize(
     }
     _audit(session, team, "submission.finalized", now=now, actor=actor, payload=payload)
     return receipt, True
+
+
+def attachments_of(session: Session, submission: Submission) -> list[Attachment]:
+    query = select(Attachment).where(Attachment.submission_id == submission.id)
+    return list(session.exec(query.order_by(col(Attachment.id))).all())
+
+
+def attachment_digests(session: Session, submission: Submission) -> list[dict[str, Any]]:
+    """What a receipt records of each current attachment, sorted by SHA-256."""
+    rows = [
+        {"filename": a.filename, "sha256": a.sha256, "size": a.size}
+        for a in attachments_of(session, submission)
+    ]
+    return sorted(rows, key=lambda r: (r["sha256"], r["filename"]))
+
+
+def add_attachment(
+    session: Session,
+    *,
+    submission: Submission,
+    team: Team,
+    user: User,
+    source: BinaryIO,
+    filename: str | None,
+    data_dir: Path,
+    now: datetime,
+    actor: str,
+) -> Attachment:
+    """Store the file (see :mod:`app.submissions.attachments`) and record it on the entry, under
+    the same rules as editing the draft. Every refusal happens before the file is kept. Audited.
+    """
+    _member_or_refuse(session, team, user)
+    _writable(session, submission, team, now)
+    competition = teams.competition_of(session, team=team)
+    stored = files.store(
+        source,
+        data_dir=data_dir,
+        max_bytes=competition.attachment_max_bytes,
+        allowed=list(competition.attachment_types),
+    )
+    row = Attachment(
+        submission_id=pk(submission),
+        filename=files.display_name(filename),
+        media_type=stored.media_type,
+        size=stored.size,
+        sha256=stored.sha256,
+        storage_key=stored.storage_key,
+        uploaded_by=user.id,
+    )
+    row.uploaded_at = now
+    submission.updated_at = now
+    session.add_all([row, submission])
+    session.flush()
+    payload = {
+        "submission": submission.id,
+        "attachment": row.id,
+        "filename": row.filename,
+        "sha256": row.sha256,
+        "size": row.size,
+    }
+    _audit(session, team, "submission.attachment_added", now=now, actor=actor, payload=payload)
+    return row
+
+
+def remove_attachment(
+    session: Session,
+    *,
+    submission: Submission,
+    team: Team,
+    user: User,
+    attachment_id: int,
+    now: datetime,
+    actor: str,
+) -> None:
+    """Take a file off the entry, under the same rules as editing the draft. The blob stays in
+    the store (other entries, or an earlier receipt, may name the same bytes). Audited."""
+    _member_or_refuse(session, team, user)
+    row = session.get(Attachment, attachment_id)
+    if row is None or row.submission_id != submission.id:
+        raise NotFound("There is no attachment %(id)s.", id=attachment_id)
+    _writable(session, submission, team, now)
+    payload = {"submission": submission.id, "attachment": row.id, "sha256": row.sha256}
+    session.delete(row)
+    submission.updated_at = now
+    session.add(submission)
+    session.flush()
+    _audit(session, team, "submission.attachment_removed", now=now, actor=actor, payload=payload)
 
 
 def withdraw(
