@@ -16,6 +16,7 @@ from fastapi import (
     APIRouter,
     BackgroundTasks,
     Body,
+    Depends,
     FastAPI,
     File,
     Header,
@@ -91,6 +92,19 @@ def _authorize(
         session, team=team, competition=competition, now=now, entry=entry
     )
     identity.authorize(actor, permission, competition=competition, phase=phase)
+
+
+def readable_submission(
+    submission_id: Id, session: SessionDep, clock: ClockDep, actor: ActorDep
+) -> tuple[Submission, Team]:
+    """The entry and its team, loaded and authorized for reading once: its team's members and
+    the competition's organizers; to anyone else it does not exist (404)."""
+    submission, team = service.visible(session, submission_id=submission_id, actor=actor)
+    _authorize(session, actor, team, Permission.READ_SUBMISSION, clock.now())
+    return submission, team
+
+
+Readable = Annotated[tuple[Submission, Team], Depends(readable_submission)]
 
 
 def _etag(version: int) -> dict[str, str]:
@@ -176,13 +190,10 @@ def create_submission(
     response_model=SubmissionOut,
     **access(Permission.READ_SUBMISSION, 404),
 )
-def read_submission(
-    submission_id: Id, session: SessionDep, clock: ClockDep, actor: ActorDep
-) -> Response:
+def read_submission(found: Readable, session: SessionDep) -> Response:
     """The current version, for the team's members and the competition's organizers. The ETag
     is the version number, for ``If-Match``."""
-    submission, team = service.visible(session, submission_id=submission_id, actor=actor)
-    _authorize(session, actor, team, Permission.READ_SUBMISSION, clock.now())
+    submission, team = found
     out = _out(session, submission, team)
     return JSONResponse(jsonable_encoder(out), headers=_etag(out.version))
 
@@ -192,12 +203,9 @@ def read_submission(
     response_model=VersionsOut,
     **access(Permission.READ_SUBMISSION, 404),
 )
-def read_versions(
-    submission_id: Id, session: SessionDep, clock: ClockDep, actor: ActorDep
-) -> VersionsOut:
+def read_versions(found: Readable, session: SessionDep) -> VersionsOut:
     """Every saved version, oldest first."""
-    submission, team = service.visible(session, submission_id=submission_id, actor=actor)
-    _authorize(session, actor, team, Permission.READ_SUBMISSION, clock.now())
+    submission, _team = found
     return VersionsOut(
         submission_id=pk(submission),
         versions=[
@@ -304,12 +312,9 @@ def _mail_receipt(
     response_model=ReceiptOut,
     **access(Permission.READ_SUBMISSION, 404),
 )
-def read_receipt(
-    submission_id: Id, session: SessionDep, clock: ClockDep, actor: ActorDep
-) -> ReceiptOut:
+def read_receipt(found: Readable, session: SessionDep) -> ReceiptOut:
     """The current receipt with its canonical snapshot, so anyone can recompute the digest."""
-    submission, team = service.visible(session, submission_id=submission_id, actor=actor)
-    _authorize(session, actor, team, Permission.READ_SUBMISSION, clock.now())
+    submission, _team = found
     receipt = service.current_receipt(session, submission)
     if receipt is None:
         raise NotFound("This entry has not been finalized.")
@@ -363,12 +368,9 @@ def _attachment_out(row: Attachment) -> AttachmentOut:
     response_model=AttachmentsOut,
     **access(Permission.READ_SUBMISSION, 404),
 )
-def list_attachments(
-    submission_id: Id, session: SessionDep, clock: ClockDep, actor: ActorDep
-) -> AttachmentsOut:
+def list_attachments(found: Readable, session: SessionDep) -> AttachmentsOut:
     """The entry's files, oldest first, with the competition's limits."""
-    submission, team = service.visible(session, submission_id=submission_id, actor=actor)
-    _authorize(session, actor, team, Permission.READ_SUBMISSION, clock.now())
+    submission, team = found
     competition = teams.competition_of(session, team=team)
     return AttachmentsOut(
         submission_id=pk(submission),
