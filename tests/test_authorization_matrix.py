@@ -291,6 +291,10 @@ TABLE: dict[tuple[str, str], tuple[Call, dict[str, int]]] = {
         Call("/api/v1/teams/999/eligibility"),
         signed_in(404),
     ),
+    ("GET", "/api/v1/teams/{team_id}/submissions"): (
+        Call("/api/v1/teams/999/submissions"),
+        signed_in(404),
+    ),
     ("POST", "/api/v1/teams/{team_id}/eligibility/overrides"): (
         Call(
             "/api/v1/teams/999/eligibility/overrides",

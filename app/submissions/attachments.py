@@ -1,137 +1,97 @@
-"""Attachment files: streamed to a temporary file under a size limit, typed by content, then
-moved into a content-addressed store.
+"""Files on an entry: added and removed under the same rules as editing the draft, audited.
 
-The store is ``<data_dir>/attachments/<sha[:2]>/<sha>``; temporary files are written beside it
-in ``<data_dir>/attachments/tmp/`` (same file system, so the final ``os.replace`` is atomic).
-A refused upload (too large, wrong kind) deletes its temporary file: nothing is left behind.
-
-Order of writes: the file is made durable (``fsync``, ``os.replace``) *before* the database row
-is inserted in the request's transaction. If that transaction then fails, the blob stays as an
-unreferenced content-addressed file, which is harmless (same bytes, same name; a later upload
-of the same bytes reuses it) and can be swept; the opposite, a row naming a missing file,
-cannot happen.
+The bytes are kept by :mod:`app.submissions.storage`; this module records them on the entry.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-import re
-import tempfile
-import unicodedata
-from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from app.core.errors import AppError
-from app.core.i18n import N_
+from sqlmodel import Session
 
-CHUNK = 64 * 1024
-SNIFF = 16
-# Magic bytes per kind: the only thing that decides a file's type (never its name nor the
-# content type the client declared).
-MAGIC: dict[str, tuple[bytes, str]] = {
-    "pdf": (b"%PDF-", "application/pdf"),
-    "png": (b"\x89PNG\r\n\x1a\n", "image/png"),
-    "jpeg": (b"\xff\xd8\xff", "image/jpeg"),
-    "zip": (b"PK\x03\x04", "application/zip"),
-}
+from app.core.db import pk
+from app.core.errors import NotFound
+from app.identity.models import User
+from app.submissions import service, storage
+from app.submissions.models import Attachment, Submission
+from app.teams import service as teams
+from app.teams.models import Team
 
 
-class TooLarge(AppError):
-    status, kind, title = 413, "content-too-large", N_("Content too large")
-
-
-class UnsupportedType(AppError):
-    status, kind, title = 415, "unsupported-media-type", N_("Unsupported media type")
-
-
-@dataclass(frozen=True)
-class Stored:
-    sha256: str
-    size: int
-    kind: str
-    media_type: str
-    storage_key: str
-
-
-def root(data_dir: Path) -> Path:
-    return data_dir / "attachments"
-
-
-def path_of(data_dir: Path, storage_key: str) -> Path:
-    return root(data_dir) / storage_key
-
-
-def kind_of(head: bytes) -> str | None:
-    for kind, (magic, _) in MAGIC.items():
-        if head.startswith(magic):
-            return kind
-    return None
-
-
-def display_name(name: str | None) -> str:
-    """A name safe to show and to put in a header: no folders, no control characters."""
-    base = re.split(r"[\\/]", unicodedata.normalize("NFC", name or ""))[-1]
-    cleaned = "".join(c for c in base if unicodedata.category(c)[0] != "C").strip().strip(".")
-    return cleaned[:255] or "attachment"
-
-
-def _refuse_kind(allowed: list[str]) -> UnsupportedType:
-    return UnsupportedType(
-        N_("Only these kinds of file are accepted, checked by their content: %(kinds)s."),
-        kinds=", ".join(allowed),
+def add(
+    session: Session,
+    *,
+    submission: Submission,
+    team: Team,
+    user: User,
+    source: BinaryIO,
+    filename: str | None,
+    data_dir: Path,
+    now: datetime,
+    actor: str,
+) -> Attachment:
+    """Store the file (see :mod:`app.submissions.storage`) and record it on the entry, under
+    the same rules as editing the draft. Every refusal happens before the file is kept. Audited.
+    """
+    service.member_or_refuse(session, team, user)
+    service.writable(session, submission, team, now)
+    competition = teams.competition_of(session, team=team)
+    stored = storage.store(
+        source,
+        data_dir=data_dir,
+        max_bytes=competition.attachment_max_bytes,
+        allowed=list(competition.attachment_types),
     )
+    row = Attachment(
+        submission_id=pk(submission),
+        filename=storage.display_name(filename),
+        media_type=stored.media_type,
+        size=stored.size,
+        sha256=stored.sha256,
+        storage_key=stored.storage_key,
+        uploaded_by=user.id,
+    )
+    row.uploaded_at = now
+    submission.updated_at = now
+    session.add_all([row, submission])
+    session.flush()
+    payload = {
+        "submission": submission.id,
+        "attachment": row.id,
+        "filename": row.filename,
+        "sha256": row.sha256,
+        "size": row.size,
+    }
+    service.audit_entry(
+        session, team, "submission.attachment_added", now=now, actor=actor, payload=payload
+    )
+    return row
 
 
-def store(source: BinaryIO, *, data_dir: Path, max_bytes: int, allowed: list[str]) -> Stored:
-    """Copy ``source`` in chunks into the store while hashing it; refuse (413/415) as soon as
-    the limit is passed or the first bytes are not an allowed kind, leaving nothing behind."""
-    tmp_dir = root(data_dir) / "tmp"
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix="upload-")
-    tmp = Path(tmp_name)
-    try:
-        digest, size, head = hashlib.sha256(), 0, b""
-        with os.fdopen(fd, "wb") as out:
-            while chunk := source.read(CHUNK):
-                size += len(chunk)
-                if size > max_bytes:
-                    raise TooLarge(
-                        N_("A file may be at most %(limit)s bytes (%(mib)s MiB)."),
-                        limit=max_bytes,
-                        mib=round(max_bytes / 1048576, 2),
-                    )
-                if len(head) < SNIFF:
-                    head += chunk[: SNIFF - len(head)]
-                digest.update(chunk)
-                out.write(chunk)
-            kind = kind_of(head)
-            if kind is None or kind not in allowed:
-                raise _refuse_kind(allowed)
-            out.flush()
-            os.fsync(out.fileno())
-        sha = digest.hexdigest()
-        key = f"{sha[:2]}/{sha}"
-        final = path_of(data_dir, key)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        if final.exists():  # the same bytes are already stored: keep that file
-            tmp.unlink()
-        else:
-            os.replace(tmp, final)
-            _fsync_dir(final.parent)
-        return Stored(sha256=sha, size=size, kind=kind, media_type=MAGIC[kind][1], storage_key=key)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory handles
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+def remove(
+    session: Session,
+    *,
+    submission: Submission,
+    team: Team,
+    user: User,
+    attachment_id: int,
+    now: datetime,
+    actor: str,
+) -> None:
+    """Take a file off the entry, under the same rules as editing the draft. The blob stays in
+    the store (other entries, or an earlier receipt, may name the same bytes). Audited."""
+    service.member_or_refuse(session, team, user)
+    row = session.get(Attachment, attachment_id)
+    if row is None or row.submission_id != submission.id:
+        raise NotFound("There is no attachment %(id)s.", id=attachment_id)
+    service.writable(session, submission, team, now)
+    payload = {"submission": submission.id, "attachment": row.id, "sha256": row.sha256}
+    session.delete(row)
+    submission.updated_at = now
+    session.add(submission)
+    session.flush()
+    service.audit_entry(
+        session, team, "submission.attachment_removed", now=now, actor=actor, payload=payload
+    )

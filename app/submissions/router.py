@@ -9,21 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import (
-    APIRouter,
-    BackgroundTasks,
-    Body,
-    Depends,
-    FastAPI,
-    File,
-    Header,
-    Path,
-    Request,
-    UploadFile,
-)
+from fastapi import APIRouter, BackgroundTasks, Body, FastAPI, Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 from sqlmodel import Session
@@ -34,26 +22,22 @@ from app.core.db import SessionDep, pk
 from app.core.errors import (
     PROBLEM_MEDIA_TYPE,
     FieldProblem,
-    Forbidden,
     NotFound,
     problem_response,
     request_language,
 )
 from app.core.i18n import gettext
-from app.identity import service as identity
-from app.identity.actor import Actor
 from app.identity.dependencies import ActorDep, access
-from app.identity.models import User
 from app.identity.permissions import Permission
-from app.submissions import attachments, idempotency, receipts, service
-from app.submissions.models import Attachment, Receipt, Submission
+from app.submissions import attachments_router, idempotency, receipts, service
+from app.submissions.dependencies import Editing, Id, Readable, account_of, authorize
+from app.submissions.models import Receipt, Submission
 from app.submissions.schemas import (
-    AttachmentOut,
-    AttachmentsOut,
     ExtensionIn,
     ExtensionOut,
     ReceiptOut,
     SubmissionOut,
+    SubmissionsOut,
     VersionOut,
     VersionsOut,
 )
@@ -62,49 +46,11 @@ from app.teams.models import Team
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["submissions"])
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 IdempotencyKeyHeader = Annotated[
     str | None, Header(max_length=200, description="Retry safely: the first response is kept")
 ]
 IfMatch = Annotated[str | None, Header(max_length=100, description="The version being changed")]
-ENTRY_CHANGES = frozenset(
-    {
-        Permission.EDIT_SUBMISSION,
-        Permission.FINALIZE_SUBMISSION,
-        Permission.WITHDRAW_SUBMISSION,
-    }
-)
 Answers = Annotated[dict[str, Any], Body(description="Answers keyed by the form's field ids")]
-
-
-def _user(actor: Actor) -> User:
-    if actor.user is None:
-        raise Forbidden("Service clients have no account of their own.")
-    return actor.user
-
-
-def _authorize(
-    session: Session, actor: Actor, team: Team, permission: Permission, now: datetime
-) -> None:
-    competition = teams.competition_of(session, team=team)
-    entry = permission in ENTRY_CHANGES
-    phase = service.effective_phase(
-        session, team=team, competition=competition, now=now, entry=entry
-    )
-    identity.authorize(actor, permission, competition=competition, phase=phase)
-
-
-def readable_submission(
-    submission_id: Id, session: SessionDep, clock: ClockDep, actor: ActorDep
-) -> tuple[Submission, Team]:
-    """The entry and its team, loaded and authorized for reading once: its team's members and
-    the competition's organizers; to anyone else it does not exist (404)."""
-    submission, team = service.visible(session, submission_id=submission_id, actor=actor)
-    _authorize(session, actor, team, Permission.READ_SUBMISSION, clock.now())
-    return submission, team
-
-
-Readable = Annotated[tuple[Submission, Team], Depends(readable_submission)]
 
 
 def _etag(version: int) -> dict[str, str]:
@@ -170,12 +116,12 @@ def create_submission(
     """A draft for one problem statement (named in the form's challenge field): one per team
     per problem statement, within the competition's limit. Drafts may be incomplete; types
     and word limits are always checked."""
-    now, user = clock.now(), _user(actor)
+    now, user = clock.now(), account_of(actor)
     digest = idempotency.request_hash(request, answers)
     if (replayed := idempotency.replay(session, user, idempotency_key, digest)) is not None:
         return replayed
     team = teams.visible_team(session, team_id=team_id, actor=actor)
-    _authorize(session, actor, team, Permission.EDIT_SUBMISSION, now)
+    authorize(session, actor, team, Permission.EDIT_SUBMISSION, now)
     submission, version = service.create(
         session, team=team, user=user, answers=answers, now=now, actor=actor.label
     )
@@ -183,6 +129,22 @@ def create_submission(
     return idempotency.respond(
         session, user, idempotency_key, digest, now, 201, out, _etag(version.number)
     )
+
+
+@router.get(
+    "/teams/{team_id}/submissions",
+    response_model=SubmissionsOut,
+    **access(Permission.READ_SUBMISSION, 404),
+)
+def list_submissions(
+    team_id: Id, session: SessionDep, clock: ClockDep, actor: ActorDep
+) -> SubmissionsOut:
+    """The team's entries, withdrawn ones included, oldest first: for its members and the
+    competition's organizers."""
+    team = teams.visible_team(session, team_id=team_id, actor=actor)
+    authorize(session, actor, team, Permission.READ_SUBMISSION, clock.now())
+    entries = service.entries_of(session, team=team)
+    return SubmissionsOut(team_id=team_id, submissions=[_out(session, s, team) for s in entries])
 
 
 @router.get(
@@ -223,29 +185,21 @@ def read_versions(found: Readable, session: SessionDep) -> VersionsOut:
     **access(Permission.EDIT_SUBMISSION, 404, 409, 412, 422, 428),
 )
 def update_submission(
-    submission_id: Id,
-    answers: Answers,
-    session: SessionDep,
-    clock: ClockDep,
-    actor: ActorDep,
-    if_match: IfMatch = None,
+    change: Editing, answers: Answers, session: SessionDep, if_match: IfMatch = None
 ) -> Response:
     """Merge the given answers over the current ones (``null`` clears a field) as the next
     version. Needs ``If-Match`` with the current version: 428 without, 412 when stale."""
-    now, user = clock.now(), _user(actor)
-    submission, team = service.visible(session, submission_id=submission_id, actor=actor, lock=True)
-    _authorize(session, actor, team, Permission.EDIT_SUBMISSION, now)
     version = service.save(
         session,
-        submission=submission,
-        team=team,
-        user=user,
+        submission=change.submission,
+        team=change.team,
+        user=change.user,
         patch=answers,
         if_match=if_match,
-        now=now,
-        actor=actor.label,
+        now=change.now,
+        actor=change.actor,
     )
-    out = _out(session, submission, team)
+    out = _out(session, change.submission, change.team)
     return JSONResponse(jsonable_encoder(out), headers=_etag(version.number))
 
 
@@ -266,12 +220,12 @@ def finalize(
     """Before the team's deadline, with the team eligible and every required field answered:
     freeze the current version and return its receipt, e-mailed to every member. Finalizing a
     later version supersedes the earlier receipt; the same version gives the same receipt."""
-    now, user = clock.now(), _user(actor)
+    now, user = clock.now(), account_of(actor)
     digest = idempotency.request_hash(request, None)
     if (replayed := idempotency.replay(session, user, idempotency_key, digest)) is not None:
         return replayed
     submission, team = service.visible(session, submission_id=submission_id, actor=actor, lock=True)
-    _authorize(session, actor, team, Permission.FINALIZE_SUBMISSION, now)
+    authorize(session, actor, team, Permission.FINALIZE_SUBMISSION, now)
     receipt, new = service.finalize(
         session, submission=submission, team=team, user=user, now=now, actor=actor.label
     )
@@ -335,111 +289,17 @@ def withdraw(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
     """Withdraw the entry, until the deadline. A withdrawn entry cannot be changed."""
-    now, user = clock.now(), _user(actor)
+    now, user = clock.now(), account_of(actor)
     digest = idempotency.request_hash(request, None)
     if (replayed := idempotency.replay(session, user, idempotency_key, digest)) is not None:
         return replayed
     submission, team = service.visible(session, submission_id=submission_id, actor=actor, lock=True)
-    _authorize(session, actor, team, Permission.WITHDRAW_SUBMISSION, now)
+    authorize(session, actor, team, Permission.WITHDRAW_SUBMISSION, now)
     service.withdraw(
         session, submission=submission, team=team, user=user, now=now, actor=actor.label
     )
     out = _out(session, submission, team)
     return idempotency.respond(session, user, idempotency_key, digest, now, 200, out)
-
-
-def _attachment_out(row: Attachment) -> AttachmentOut:
-    kind = next(k for k, (_, media) in attachments.MAGIC.items() if media == row.media_type)
-    return AttachmentOut(
-        id=pk(row),
-        submission_id=row.submission_id,
-        filename=row.filename,
-        kind=kind,
-        media_type=row.media_type,
-        size=row.size,
-        sha256=row.sha256,
-        uploaded_by=row.uploaded_by,
-        uploaded_at=row.uploaded_at,
-    )
-
-
-@router.get(
-    "/submissions/{submission_id}/attachments",
-    response_model=AttachmentsOut,
-    **access(Permission.READ_SUBMISSION, 404),
-)
-def list_attachments(found: Readable, session: SessionDep) -> AttachmentsOut:
-    """The entry's files, oldest first, with the competition's limits."""
-    submission, team = found
-    competition = teams.competition_of(session, team=team)
-    return AttachmentsOut(
-        submission_id=pk(submission),
-        max_bytes=competition.attachment_max_bytes,
-        allowed_kinds=list(competition.attachment_types),
-        attachments=[_attachment_out(a) for a in service.attachments_of(session, submission)],
-    )
-
-
-@router.post(
-    "/submissions/{submission_id}/attachments",
-    response_model=AttachmentOut,
-    status_code=201,
-    **access(Permission.EDIT_SUBMISSION, 404, 409, 413, 415, 422),
-)
-def upload_attachment(
-    submission_id: Id,
-    file: Annotated[UploadFile, File(description="One file: PDF, PNG, JPEG or ZIP by content")],
-    request: Request,
-    session: SessionDep,
-    clock: ClockDep,
-    actor: ActorDep,
-) -> AttachmentOut:
-    """Attach a file, under the same rules as editing the draft. The type is decided by the
-    file's first bytes, never by its name or declared type (415 otherwise); a file over the
-    competition's limit is refused (413). A refused file leaves nothing behind."""
-    now, user = clock.now(), _user(actor)
-    submission, team = service.visible(session, submission_id=submission_id, actor=actor, lock=True)
-    _authorize(session, actor, team, Permission.EDIT_SUBMISSION, now)
-    row = service.add_attachment(
-        session,
-        submission=submission,
-        team=team,
-        user=user,
-        source=file.file,
-        filename=file.filename,
-        data_dir=request.app.state.settings.data_dir,
-        now=now,
-        actor=actor.label,
-    )
-    return _attachment_out(row)
-
-
-@router.delete(
-    "/submissions/{submission_id}/attachments/{attachment_id}",
-    status_code=204,
-    **access(Permission.EDIT_SUBMISSION, 404, 409),
-)
-def delete_attachment(
-    submission_id: Id,
-    attachment_id: Id,
-    session: SessionDep,
-    clock: ClockDep,
-    actor: ActorDep,
-) -> Response:
-    """Take a file off the entry, under the same rules as editing the draft."""
-    now, user = clock.now(), _user(actor)
-    submission, team = service.visible(session, submission_id=submission_id, actor=actor, lock=True)
-    _authorize(session, actor, team, Permission.EDIT_SUBMISSION, now)
-    service.remove_attachment(
-        session,
-        submission=submission,
-        team=team,
-        user=user,
-        attachment_id=attachment_id,
-        now=now,
-        actor=actor.label,
-    )
-    return Response(status_code=204)
 
 
 @router.post(
@@ -454,7 +314,7 @@ def grant_extension(
     """An organizer moves one team's deadline, with a written reason. Audited."""
     now = clock.now()
     team = teams.visible_team(session, team_id=team_id, actor=actor)
-    _authorize(session, actor, team, Permission.GRANT_EXTENSION, now)
+    authorize(session, actor, team, Permission.GRANT_EXTENSION, now)
     row = service.grant_extension(
         session, team=team, until=body.until, reason=body.reason, now=now, actor=actor.label
     )
@@ -498,5 +358,6 @@ async def _stale(request: Request, exc: Exception) -> Response:
 def install(app: FastAPI) -> None:
     """The routes and the renderings of the two problems that carry more than a message."""
     app.include_router(router)
+    app.include_router(attachments_router.router)
     app.add_exception_handler(service.FormInvalid, _form_invalid)
     app.add_exception_handler(service.StaleVersion, _stale)

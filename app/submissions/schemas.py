@@ -25,6 +25,11 @@ class SubmissionOut(BaseModel):
     receipt_id: int | None
 
 
+class SubmissionsOut(BaseModel):
+    team_id: int
+    submissions: list[SubmissionOut]
+
+
 class VersionOut(BaseModel):
     number: int
     answers: dict[str, Any]

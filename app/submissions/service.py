@@ -9,8 +9,7 @@ same entry at once are serialized: the second sees the first's result.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -32,7 +31,6 @@ from app.core.errors import (
 from app.core.i18n import N_
 from app.identity.actor import Actor
 from app.identity.models import User
-from app.submissions import attachments as files
 from app.submissions import receipts, validation
 from app.submissions.models import (
     Attachment,
@@ -123,12 +121,12 @@ def effective_phase(
     return phase
 
 
-def _member_or_refuse(session: Session, team: Team, user: User) -> None:
+def member_or_refuse(session: Session, team: Team, user: User) -> None:
     if teams.membership(session, team=team, user_id=user.id) is None:
         raise NotFound("There is no team %(id)s.", id=team.id)
 
 
-def _audit(
+def audit_entry(
     session: Session, team: Team, action: str, *, now: datetime, actor: str, payload: Any
 ) -> None:
     audit.append(
@@ -152,7 +150,7 @@ def create(
     session: Session, *, team: Team, user: User, answers: dict[str, Any], now: datetime, actor: str
 ) -> tuple[Submission, SubmissionVersion]:
     """A draft for the problem statement named in ``answers``; version 1. Audited."""
-    _member_or_refuse(session, team, user)
+    member_or_refuse(session, team, user)
     competition = teams.competition_of(session, team=team)
     require_before(now, deadline_of(session, team=team, competition=competition), competition)
     form, slugs = form_of(competition), challenge_slugs(session, competition)
@@ -185,7 +183,7 @@ def create(
     session.flush()
     version = _add_version(session, submission, 1, answers, user, now)
     payload = {"submission": submission.id, "challenge": challenge.slug}
-    _audit(session, team, "submission.created", now=now, actor=actor, payload=payload)
+    audit_entry(session, team, "submission.created", now=now, actor=actor, payload=payload)
     return submission, version
 
 
@@ -228,6 +226,11 @@ def visible(
     return submission, team
 
 
+def entries_of(session: Session, *, team: Team) -> list[Submission]:
+    query = select(Submission).where(Submission.team_id == team.id)
+    return list(session.exec(query.order_by(col(Submission.id))).all())
+
+
 def version_of(session: Session, submission: Submission, number: int) -> SubmissionVersion:
     version = session.exec(
         select(SubmissionVersion).where(
@@ -250,7 +253,7 @@ def parse_if_match(value: str | None) -> int | None:
     return int(tag) if tag.isdigit() and len(tag) < 10 else None
 
 
-def _writable(session: Session, submission: Submission, team: Team, now: datetime) -> None:
+def writable(session: Session, submission: Submission, team: Team, now: datetime) -> None:
     if submission.status == "withdrawn":
         raise Conflict("This entry was withdrawn; it cannot be changed.")
     competition = teams.competition_of(session, team=team)
@@ -271,11 +274,11 @@ def save(
     """Merge ``patch`` over the current answers as the next version, if ``If-Match`` names the
     current one. Audited."""
     expected = parse_if_match(if_match)
-    _member_or_refuse(session, team, user)
+    member_or_refuse(session, team, user)
     current = version_of(session, submission, submission.current_version)
     if expected != submission.current_version:
         raise StaleVersion(current)
-    _writable(session, submission, team, now)
+    writable(session, submission, team, now)
     competition = teams.competition_of(session, team=team)
     form, slugs = form_of(competition), challenge_slugs(session, competition)
     _check(form, {k: v for k, v in patch.items() if v is not None}, slugs)
@@ -290,7 +293,7 @@ def save(
     session.add(submission)
     session.flush()
     payload = {"submission": submission.id, "version": number}
-    _audit(session, team, "submission.version_saved", now=now, actor=actor, payload=payload)
+    audit_entry(session, team, "submission.version_saved", now=now, actor=actor, payload=payload)
     return version
 
 
@@ -311,8 +314,8 @@ def finalize(
     (so two members finalizing at once get one receipt); a later version or a change of
     attachments supersedes the earlier receipt. Audited.
     """
-    _member_or_refuse(session, team, user)
-    _writable(session, submission, team, now)
+    member_or_refuse(session, team, user)
+    writable(session, submission, team, now)
     previous = current_receipt(session, submission)
     attached = attachment_digests(session, submission)
     if (
@@ -361,7 +364,7 @@ def finalize(
         "sha256": receipt.digest,
         "supersedes": previous.id if previous else None,
     }
-    _audit(session, team, "submission.finalized", now=now, actor=actor, payload=payload)
+    audit_entry(session, team, "submission.finalized", now=now, actor=actor, payload=payload)
     return receipt, True
 
 
@@ -379,85 +382,12 @@ def attachment_digests(session: Session, submission: Submission) -> list[dict[st
     return sorted(rows, key=lambda r: (r["sha256"], r["filename"]))
 
 
-def add_attachment(
-    session: Session,
-    *,
-    submission: Submission,
-    team: Team,
-    user: User,
-    source: BinaryIO,
-    filename: str | None,
-    data_dir: Path,
-    now: datetime,
-    actor: str,
-) -> Attachment:
-    """Store the file (see :mod:`app.submissions.attachments`) and record it on the entry, under
-    the same rules as editing the draft. Every refusal happens before the file is kept. Audited.
-    """
-    _member_or_refuse(session, team, user)
-    _writable(session, submission, team, now)
-    competition = teams.competition_of(session, team=team)
-    stored = files.store(
-        source,
-        data_dir=data_dir,
-        max_bytes=competition.attachment_max_bytes,
-        allowed=list(competition.attachment_types),
-    )
-    row = Attachment(
-        submission_id=pk(submission),
-        filename=files.display_name(filename),
-        media_type=stored.media_type,
-        size=stored.size,
-        sha256=stored.sha256,
-        storage_key=stored.storage_key,
-        uploaded_by=user.id,
-    )
-    row.uploaded_at = now
-    submission.updated_at = now
-    session.add_all([row, submission])
-    session.flush()
-    payload = {
-        "submission": submission.id,
-        "attachment": row.id,
-        "filename": row.filename,
-        "sha256": row.sha256,
-        "size": row.size,
-    }
-    _audit(session, team, "submission.attachment_added", now=now, actor=actor, payload=payload)
-    return row
-
-
-def remove_attachment(
-    session: Session,
-    *,
-    submission: Submission,
-    team: Team,
-    user: User,
-    attachment_id: int,
-    now: datetime,
-    actor: str,
-) -> None:
-    """Take a file off the entry, under the same rules as editing the draft. The blob stays in
-    the store (other entries, or an earlier receipt, may name the same bytes). Audited."""
-    _member_or_refuse(session, team, user)
-    row = session.get(Attachment, attachment_id)
-    if row is None or row.submission_id != submission.id:
-        raise NotFound("There is no attachment %(id)s.", id=attachment_id)
-    _writable(session, submission, team, now)
-    payload = {"submission": submission.id, "attachment": row.id, "sha256": row.sha256}
-    session.delete(row)
-    submission.updated_at = now
-    session.add(submission)
-    session.flush()
-    _audit(session, team, "submission.attachment_removed", now=now, actor=actor, payload=payload)
-
-
 def withdraw(
     session: Session, *, submission: Submission, team: Team, user: User, now: datetime, actor: str
 ) -> Submission:
     """Withdraw the entry before the deadline; its receipt is superseded. Audited."""
-    _member_or_refuse(session, team, user)
-    _writable(session, submission, team, now)
+    member_or_refuse(session, team, user)
+    writable(session, submission, team, now)
     receipt = current_receipt(session, submission)
     if receipt is not None:
         receipt.superseded_at = now
@@ -466,7 +396,7 @@ def withdraw(
     session.add(submission)
     session.flush()
     payload = {"submission": submission.id}
-    _audit(session, team, "submission.withdrawn", now=now, actor=actor, payload=payload)
+    audit_entry(session, team, "submission.withdrawn", now=now, actor=actor, payload=payload)
     return submission
 
 
@@ -487,5 +417,7 @@ def grant_extension(
     session.add(row)
     session.flush()
     payload = {"until": until.isoformat(), "reason": reason}
-    _audit(session, team, "submission.extension_granted", now=now, actor=actor, payload=payload)
+    audit_entry(
+        session, team, "submission.extension_granted", now=now, actor=actor, payload=payload
+    )
     return row

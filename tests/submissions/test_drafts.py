@@ -151,3 +151,20 @@ def test_types_hosts_and_unknown_fields_are_refused(client: TestClient, loaded: 
     assert moved.status_code == 422 and moved.json()["errors"][0]["field"] == "challenge"
     ok = patch(client, sid, cap, {"video_url": "https://youtu.be/abc"}, 1)
     assert ok.status_code == 200
+
+
+def test_a_team_lists_its_entries_and_nobody_else_sees_them(
+    client: TestClient, loaded: Engine
+) -> None:
+    _, cap = person(loaded, "cap@example.org")
+    _, other = person(loaded, "other@example.org")
+    _, organizer = person(loaded, "org@example.org", role=Role.ORGANIZER)
+    team_id = form(client, cap)["id"]
+    url = f"/api/v1/teams/{team_id}/submissions"
+    assert client.get(url, headers=cap).json() == {"team_id": team_id, "submissions": []}
+    sid = draft(client, team_id, cap, title="Listed")["id"]
+    listed = client.get(url, headers=cap).json()["submissions"]
+    assert [(s["id"], s["answers"]["title"], s["version"]) for s in listed] == [(sid, "Listed", 1)]
+    assert client.get(url, headers=organizer).json()["submissions"][0]["id"] == sid
+    refused = client.get(url, headers=other)
+    assert refused.status_code == 404 and refused.json()["status"] == 404

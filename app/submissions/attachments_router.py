@@ -1,0 +1,99 @@
+"""The attachments API: list, upload (multipart) and remove an entry's files."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Request, UploadFile
+from fastapi.responses import Response
+
+from app.core.db import SessionDep, pk
+from app.identity.dependencies import access
+from app.identity.permissions import Permission
+from app.submissions import attachments, service, storage
+from app.submissions.dependencies import Editing, Id, Readable
+from app.submissions.models import Attachment
+from app.submissions.schemas import AttachmentOut, AttachmentsOut
+from app.teams import service as teams
+
+router = APIRouter(prefix="/api/v1", tags=["submissions"])
+
+
+def _attachment_out(row: Attachment) -> AttachmentOut:
+    kind = next(k for k, (_, media) in storage.MAGIC.items() if media == row.media_type)
+    return AttachmentOut(
+        id=pk(row),
+        submission_id=row.submission_id,
+        filename=row.filename,
+        kind=kind,
+        media_type=row.media_type,
+        size=row.size,
+        sha256=row.sha256,
+        uploaded_by=row.uploaded_by,
+        uploaded_at=row.uploaded_at,
+    )
+
+
+@router.get(
+    "/submissions/{submission_id}/attachments",
+    response_model=AttachmentsOut,
+    **access(Permission.READ_SUBMISSION, 404),
+)
+def list_attachments(found: Readable, session: SessionDep) -> AttachmentsOut:
+    """The entry's files, oldest first, with the competition's limits."""
+    submission, team = found
+    competition = teams.competition_of(session, team=team)
+    return AttachmentsOut(
+        submission_id=pk(submission),
+        max_bytes=competition.attachment_max_bytes,
+        allowed_kinds=list(competition.attachment_types),
+        attachments=[_attachment_out(a) for a in service.attachments_of(session, submission)],
+    )
+
+
+@router.post(
+    "/submissions/{submission_id}/attachments",
+    response_model=AttachmentOut,
+    status_code=201,
+    **access(Permission.EDIT_SUBMISSION, 404, 409, 413, 415, 422),
+)
+def upload_attachment(
+    change: Editing,
+    file: Annotated[UploadFile, File(description="One file: PDF, PNG, JPEG or ZIP by content")],
+    request: Request,
+    session: SessionDep,
+) -> AttachmentOut:
+    """Attach a file, under the same rules as editing the draft. The type is decided by the
+    file's first bytes, never by its name or declared type (415 otherwise); a file over the
+    competition's limit is refused (413). A refused file leaves nothing behind."""
+    row = attachments.add(
+        session,
+        submission=change.submission,
+        team=change.team,
+        user=change.user,
+        source=file.file,
+        filename=file.filename,
+        data_dir=request.app.state.settings.data_dir,
+        now=change.now,
+        actor=change.actor,
+    )
+    return _attachment_out(row)
+
+
+@router.delete(
+    "/submissions/{submission_id}/attachments/{attachment_id}",
+    status_code=204,
+    **access(Permission.EDIT_SUBMISSION, 404, 409),
+)
+def delete_attachment(change: Editing, attachment_id: Id, session: SessionDep) -> Response:
+    """Take a file off the entry, under the same rules as editing the draft."""
+    attachments.remove(
+        session,
+        submission=change.submission,
+        team=change.team,
+        user=change.user,
+        attachment_id=attachment_id,
+        now=change.now,
+        actor=change.actor,
+    )
+    return Response(status_code=204)
