@@ -127,8 +127,10 @@ def test_competition_home_in_each_language(fe_client: TestClient, lang: str) -> 
     assert page.attrs["html"][0]["lang"] == lang
     challenge_links = [href for href, _ in page.links if "/challenges/" in href]
     assert len(challenge_links) == 4
-    assert all(href.startswith(f"/{lang}/competitions/g7-govai-2025/challenges/")
-               for href in challenge_links)
+    assert all(
+        href.startswith(f"/{lang}/competitions/g7-govai-2025/challenges/")
+        for href in challenge_links
+    )
     other = "fr" if lang == "en" else "en"
     assert page.attrs["gcds-header"][0]["lang-href"] == HOME.format(lang=other)
     hreflangs = {tag["hreflang"]: tag["href"] for tag in page.attrs["link"] if tag.get("hreflang")}
@@ -244,9 +246,11 @@ def test_events_in_time_order_with_local_and_utc_times(fe_client: TestClient) ->
 def test_an_event_with_a_recording_links_it(fe_client: TestClient, fe_settings: Settings) -> None:
     engine = make_engine(fe_settings)
     with engine.begin() as connection:
-        connection.execute(text(
-            "UPDATE event SET recording_url = 'https://example.org/launch' WHERE slug = 'launch'"
-        ))
+        connection.execute(
+            text(
+                "UPDATE event SET recording_url = 'https://example.org/launch' WHERE slug = 'launch'"
+            )
+        )
     engine.dispose()
     links = parse(fe_client.get(HOME.format(lang="en") + "/events").text).links
     assert ("https://example.org/launch", "Watch the recording: Launch event") in links
@@ -300,8 +304,12 @@ def test_a_competition_in_draft_is_not_found(fe_client: TestClient, fe_clock: Fr
 
 
 def test_every_page_links_its_counterpart(fe_client: TestClient) -> None:
-    paths = ["/", "/competitions/g7-govai-2025", "/competitions/g7-govai-2025/events",
-             "/competitions/g7-govai-2025/challenges/anticipating-needs"]
+    paths = [
+        "/",
+        "/competitions/g7-govai-2025",
+        "/competitions/g7-govai-2025/events",
+        "/competitions/g7-govai-2025/challenges/anticipating-needs",
+    ]
     for path in paths:
         for lang, other in (("en", "fr"), ("fr", "en")):
             response = fe_client.get(f"/{lang}{path}")
