@@ -83,6 +83,10 @@ TABLE: dict[tuple[str, str], tuple[Call, dict[str, int]]] = {
     ("GET", "/redoc"): (Call("/redoc"), everyone(200)),
     ("GET", "/api/v1/competitions"): (Call("/api/v1/competitions"), everyone(200)),
     ("GET", "/api/v1/competitions/{slug}"): (Call(f"/api/v1/competitions/{G7}"), everyone(200)),
+    ("GET", "/api/v1/competitions/{slug}/impact-assessment"): (
+        Call(f"/api/v1/competitions/{G7}/impact-assessment"),
+        everyone(200),
+    ),
     ("GET", "/api/v1/competitions/{slug}/challenges"): (
         Call(f"/api/v1/competitions/{G7}/challenges"),
         everyone(200),
@@ -313,6 +317,10 @@ TABLE: dict[tuple[str, str], tuple[Call, dict[str, int]]] = {
     ),
     ("PATCH", "/api/v1/submissions/{submission_id}"): (
         Call("/api/v1/submissions/999", json={"title": "Matrix"}),
+        signed_in(404),
+    ),
+    ("GET", "/api/v1/submissions/{submission_id}/impact-assessment"): (
+        Call("/api/v1/submissions/999/impact-assessment"),
         signed_in(404),
     ),
     ("GET", "/api/v1/submissions/{submission_id}/versions"): (

@@ -24,6 +24,7 @@ from app.competitions.catalogue_schemas import (
     EligibilityFile,
     EventsFile,
     FormFile,
+    ImpactFile,
     RubricFile,
 )
 
@@ -34,6 +35,8 @@ DEFINITION_FILES: dict[str, type[BaseModel]] = {
     "form.yaml": FormFile,
     "rubric.yaml": RubricFile,
 }
+IMPACT_FILE = "impact.yaml"
+IMPACT_ANSWERS = "impact_assessment"  # the entry's answers to impact.yaml, one key of its form
 STATEMENT_NAME = re.compile(r"^(?P<position>\d{1,3})-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
 FRONT_MATTER = re.compile(r"\A---\s*\n(?P<meta>.*?)\n---\s*\n(?P<body>.*)\Z", re.DOTALL)
 
@@ -75,6 +78,7 @@ class Definition:
     rubric: RubricFile
     statements: tuple[Statement, ...]
     digest: str
+    impact: ImpactFile | None = None
 
 
 def definition_folders(path: Path) -> list[Path]:
@@ -99,9 +103,23 @@ def load_definition(folder: Path) -> Definition:
         digest.update(name.encode() + b"\0" + repr(raw).encode())
         if raw is not None:
             parsed[name] = _validate(schema, raw, str(path), faults)
+    impact = None
+    if (folder / IMPACT_FILE).is_file():  # optional: a competition without a questionnaire
+        raw = _read_yaml(folder / IMPACT_FILE, faults)
+        digest.update(IMPACT_FILE.encode() + b"\0" + repr(raw).encode())
+        if raw is not None:
+            impact = _validate(ImpactFile, raw, str(folder / IMPACT_FILE), faults)
     statements = _load_statements(folder, faults, digest)
     if not faults:
         _cross_check(folder, parsed, statements, faults)
+        if impact is not None and IMPACT_ANSWERS in {f.id for f in parsed["form.yaml"].fields}:
+            faults.append(
+                Fault(
+                    str(folder / "form.yaml"),
+                    "fields",
+                    f"{IMPACT_ANSWERS!r} holds {IMPACT_FILE}'s answers",
+                )
+            )
     if faults:
         raise CatalogueError(faults)
     return Definition(
@@ -113,6 +131,7 @@ def load_definition(folder: Path) -> Definition:
         rubric=parsed["rubric.yaml"],
         statements=tuple(statements),
         digest=digest.hexdigest(),
+        impact=impact,
     )
 
 

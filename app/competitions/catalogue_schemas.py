@@ -316,3 +316,48 @@ def _require_unique(values: list[str], what: str) -> None:
 
 def dump(model: BaseModel) -> dict[str, Any]:
     return model.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+class ImpactChoice(Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    points: Annotated[StrictInt, Field(ge=0, le=100)]
+    label: Text
+
+
+class ImpactQuestion(Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    kind: Literal["risk", "mitigation"]
+    area: Text
+    text: Text
+    help: Text | None = None
+    choices: Annotated[list[ImpactChoice], Field(min_length=2)]
+
+    @field_validator("choices")
+    @classmethod
+    def _unique(cls, choices: list[ImpactChoice]) -> list[ImpactChoice]:
+        _require_unique([c.id for c in choices], "choice id")
+        return choices
+
+
+class ImpactFile(Strict):
+    """An algorithmic impact questionnaire, scored as Canada's AIA scores (see scoring.impact)."""
+
+    name: Text
+    intro: Text
+    level_ceilings: tuple[StrictInt, StrictInt, StrictInt] = (25, 50, 75)
+    mitigation_threshold: Annotated[StrictInt, Field(ge=1, le=100)] = 80
+    mitigation_reduction: Annotated[StrictInt, Field(ge=0, le=100)] = 15
+    levels: dict[int, Text]
+    questions: Annotated[list[ImpactQuestion], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _coherent(self) -> ImpactFile:
+        low, middle, high = self.level_ceilings
+        if not 0 < low < middle < high < 100:
+            raise ValueError("level_ceilings must rise strictly between 0 and 100")
+        if set(self.levels) != {1, 2, 3, 4}:
+            raise ValueError("levels needs a description of each level, 1 to 4")
+        _require_unique([q.id for q in self.questions], "question id")
+        if not any(q.kind == "risk" and max(c.points for c in q.choices) for q in self.questions):
+            raise ValueError("at least one risk question must be able to score points")
+        return self

@@ -58,6 +58,9 @@ class Competition(SQLModel, table=True):
     eligibility: dict[str, Any] = _json()
     form: dict[str, Any] = _json()
     rubric: dict[str, Any] = _json()
+    impact_assessment: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )
     phase_override: str | None = Field(default=None, max_length=32)
     phase_override_at: datetime | None = _utc(nullable=True)
     source_digest: str = Field(max_length=64)

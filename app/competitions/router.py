@@ -17,16 +17,19 @@ from app.competitions.schemas import (
     CompetitionOut,
     EventOut,
     Page,
+    QuestionnaireOut,
     challenge_out,
     challenge_summary,
     competition_out,
     event_out,
+    questionnaire_out,
 )
 from app.core.clock import ClockDep
 from app.core.db import SessionDep
-from app.core.errors import problem_responses
+from app.core.errors import NotFound, problem_responses
 from app.core.http import LangDep, PageDep, public_json, public_response
 from app.identity.dependencies import access
+from app.submissions import impact
 
 router = APIRouter(prefix="/api/v1", tags=["competitions"])
 NOT_FOUND = problem_responses(404, 422)
@@ -68,6 +71,22 @@ def get_competition(
     request: Request, session: SessionDep, lang: LangDep, found: PublicCompetition
 ) -> Response:
     return public_json(request, _full(session, found.competition, found.phase, lang), lang=lang)
+
+
+@router.get(
+    "/competitions/{slug}/impact-assessment",
+    **access(None),
+    response_model=QuestionnaireOut,
+    responses=NOT_FOUND,
+)
+def get_questionnaire(request: Request, lang: LangDep, found: PublicCompetition) -> Response:
+    """The algorithmic impact questionnaire every entry answers, modelled on Canada's
+    Algorithmic Impact Assessment: its questions, choices with their points, and the levels."""
+    competition = found.competition
+    spec = impact.questionnaire_of(competition)
+    if spec is None:
+        raise NotFound("This competition has no impact questionnaire.")
+    return public_json(request, questionnaire_out(competition, spec, lang), lang=lang)
 
 
 @router.get(

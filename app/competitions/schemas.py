@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
+from app.competitions.catalogue_schemas import ImpactFile
 from app.competitions.lifecycle import Phase
 from app.competitions.models import Challenge, Competition, Event
 from app.core.i18n import gettext
@@ -175,4 +176,85 @@ def event_out(event: Event, competition: Competition, lang: str) -> EventOut:
         online=event.online,
         registration_required=event.registration_required,
         recording_url=event.recording_url,
+    )
+
+
+class ImpactChoiceOut(BaseModel):
+    id: str
+    label: str
+    points: int
+
+
+class ImpactQuestionOut(BaseModel):
+    id: str
+    kind: str = Field(description="risk (adds to the impact score) or mitigation")
+    area: str
+    text: str
+    help: str | None
+    choices: list[ImpactChoiceOut]
+
+
+class ImpactLevelOut(BaseModel):
+    level: int
+    name: str = Field(description="I, II, III or IV")
+    description: str
+    up_to_percent: int | None = Field(description="Of the maximum raw score; None for level IV")
+
+
+class QuestionnaireOut(BaseModel):
+    """The algorithmic impact questionnaire, in the caller's language, with its scoring rule."""
+
+    competition: str
+    name: str
+    intro: str
+    scoring: str
+    mitigation_threshold_percent: int
+    mitigation_reduction_percent: int
+    levels: list[ImpactLevelOut]
+    questions: list[ImpactQuestionOut]
+
+
+ROMAN_LEVELS = {1: "I", 2: "II", 3: "III", 4: "IV"}
+
+
+def questionnaire_out(competition: Competition, spec: ImpactFile, lang: str) -> QuestionnaireOut:
+    ceilings: list[int | None] = [*spec.level_ceilings, None]
+    scoring = gettext(
+        lang,
+        "Risk answers add up to the raw impact score. With at least %(threshold)s%% of the "
+        "mitigation points, the raw score is reduced by %(reduction)s%%. The level is the "
+        "resulting score as a share of the highest possible raw score.",
+        threshold=spec.mitigation_threshold,
+        reduction=spec.mitigation_reduction,
+    )
+    return QuestionnaireOut(
+        competition=competition.slug,
+        name=spec.name.get(lang),
+        intro=spec.intro.get(lang),
+        scoring=scoring,
+        mitigation_threshold_percent=spec.mitigation_threshold,
+        mitigation_reduction_percent=spec.mitigation_reduction,
+        levels=[
+            ImpactLevelOut(
+                level=level,
+                name=ROMAN_LEVELS[level],
+                description=spec.levels[level].get(lang),
+                up_to_percent=ceiling,
+            )
+            for level, ceiling in zip((1, 2, 3, 4), ceilings, strict=True)
+        ],
+        questions=[
+            ImpactQuestionOut(
+                id=q.id,
+                kind=q.kind,
+                area=q.area.get(lang),
+                text=q.text.get(lang),
+                help=q.help.get(lang) if q.help else None,
+                choices=[
+                    ImpactChoiceOut(id=c.id, label=c.label.get(lang), points=c.points)
+                    for c in q.choices
+                ],
+            )
+            for q in spec.questions
+        ],
     )

@@ -98,6 +98,7 @@ def _competition_fields(definition: Definition) -> dict[str, Any]:
         "eligibility": dump(definition.eligibility),
         "form": dump(definition.form),
         "rubric": dump(definition.rubric),
+        "impact_assessment": dump(definition.impact) if definition.impact else None,
         "source_digest": definition.digest,
     }
 

@@ -33,10 +33,14 @@ def snapshot(
     version: int,
     answers: dict[str, Any],
     attachments: list[dict[str, Any]] | None = None,
+    impact_assessment: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """What a receipt proves: the answers of one version, the entry, the team and its members,
-    and each attachment's name, SHA-256 and size (sorted by SHA-256)."""
+    each attachment's name, SHA-256 and size (sorted by SHA-256), and the impact level the
+    answers gave when the competition has an impact questionnaire."""
+    frozen = {"impact_assessment": impact_assessment} if impact_assessment is not None else {}
     return {
+        **frozen,
         "competition": competition,
         "submission": submission,
         "team": team,

@@ -26,15 +26,17 @@ from app.core.errors import (
     problem_response,
     request_language,
 )
+from app.core.http import LangDep
 from app.core.i18n import gettext
 from app.identity.dependencies import ActorDep, access
 from app.identity.permissions import Permission
-from app.submissions import attachments_router, idempotency, receipts, service
+from app.submissions import attachments_router, idempotency, impact, receipts, service
 from app.submissions.dependencies import Editing, Id, Readable, account_of, authorize
 from app.submissions.models import Receipt, Submission
 from app.submissions.schemas import (
     ExtensionIn,
     ExtensionOut,
+    ImpactReportOut,
     ReceiptOut,
     SubmissionOut,
     SubmissionsOut,
@@ -79,6 +81,7 @@ def _out(session: Session, submission: Submission, team: Team) -> SubmissionOut:
         deadline_local=service.local_time(deadline, competition),
         finalized_version=receipt.version if receipt else None,
         receipt_id=receipt.id if receipt else None,
+        impact_assessment=impact.summary(impact.questionnaire_of(competition), version.answers),
     )
 
 
@@ -176,6 +179,27 @@ def read_versions(found: Readable, session: SessionDep) -> VersionsOut:
             )
             for v in service.versions(session, submission)
         ],
+    )
+
+
+@router.get(
+    "/submissions/{submission_id}/impact-assessment",
+    response_model=ImpactReportOut,
+    **access(Permission.READ_SUBMISSION, 404),
+)
+def read_impact_assessment(found: Readable, session: SessionDep, lang: LangDep) -> ImpactReportOut:
+    """The current version's answers to the algorithmic impact questionnaire, each question
+    with the answer chosen and its points, and the impact level they give: what judges read
+    beside the entry. 404 when the competition has no questionnaire."""
+    submission, team = found
+    competition = teams.competition_of(session, team=team)
+    questionnaire = impact.questionnaire_of(competition)
+    if questionnaire is None:
+        raise NotFound("This competition has no impact questionnaire.")
+    answers = service.version_of(session, submission, submission.current_version).answers
+    report = impact.report(questionnaire, answers, lang)
+    return ImpactReportOut(
+        submission_id=pk(submission), version=submission.current_version, **report
     )
 
 

@@ -23,11 +23,45 @@ class SubmissionOut(BaseModel):
     deadline_local: str = Field(description="The same deadline in the competition's zone")
     finalized_version: int | None = Field(description="The version the current receipt names")
     receipt_id: int | None
+    impact_assessment: dict[str, Any] | None = Field(
+        description="The impact level (I to IV, null until every question is answered) and "
+        "scores the answers give; null when the competition has no impact questionnaire"
+    )
 
 
 class SubmissionsOut(BaseModel):
     team_id: int
     submissions: list[SubmissionOut]
+
+
+class ImpactAnswerOut(BaseModel):
+    id: str
+    kind: str
+    area: str
+    text: str
+    answer: str | None
+    answer_label: str | None
+    points: int | None
+    max_points: int
+
+
+class ImpactReportOut(BaseModel):
+    """The entry's impact questionnaire answered, in the caller's language, with its level."""
+
+    submission_id: int
+    version: int
+    name: str
+    level: int | None
+    level_name: str | None
+    level_text: str | None
+    raw_score: int
+    max_raw_score: int
+    mitigation_score: int
+    max_mitigation_score: int
+    mitigation_applied: bool
+    current_score: str = Field(description="A decimal: the raw score less any mitigation")
+    unanswered: list[str]
+    questions: list[ImpactAnswerOut]
 
 
 class VersionOut(BaseModel):

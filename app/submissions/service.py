@@ -31,7 +31,7 @@ from app.core.errors import (
 from app.core.i18n import N_
 from app.identity.actor import Actor
 from app.identity.models import User
-from app.submissions import receipts, validation
+from app.submissions import impact, receipts, validation
 from app.submissions.models import (
     Attachment,
     DeadlineExtension,
@@ -39,6 +39,7 @@ from app.submissions.models import (
     Submission,
     SubmissionVersion,
 )
+from app.submissions.validation import FieldError
 from app.teams import service as teams
 from app.teams.models import Team
 
@@ -67,6 +68,12 @@ class StaleVersion(PreconditionFailed):
 
 def form_of(competition: Competition) -> FormFile:
     return FormFile.model_validate(competition.form)
+
+
+def missing_answers(competition: Competition, answers: dict[str, Any]) -> list[FieldError]:
+    """What finalizing would still ask for: required fields and unanswered impact questions."""
+    questionnaire = impact.questionnaire_of(competition)
+    return validation.missing_required(form_of(competition), answers, questionnaire)
 
 
 def challenge_slugs(session: Session, competition: Competition) -> dict[str, Challenge]:
@@ -140,8 +147,9 @@ def audit_entry(
     )
 
 
-def _check(form: FormFile, answers: dict[str, Any], slugs: dict[str, Challenge]) -> None:
-    problems = validation.check_answers(form, answers, slugs)
+def _check(competition: Competition, answers: dict[str, Any], slugs: dict[str, Challenge]) -> None:
+    questionnaire = impact.questionnaire_of(competition)
+    problems = validation.check_answers(form_of(competition), answers, slugs, questionnaire)
     if problems:
         raise FormInvalid(problems)
 
@@ -155,7 +163,7 @@ def create(
     require_before(now, deadline_of(session, team=team, competition=competition), competition)
     form, slugs = form_of(competition), challenge_slugs(session, competition)
     answers = {k: v for k, v in answers.items() if v is not None}
-    _check(form, answers, slugs)
+    _check(competition, answers, slugs)
     field = validation.challenge_field(form)
     if field not in answers:
         raise FormInvalid([validation.FieldError(field, N_("This field is required."))])
@@ -280,9 +288,9 @@ def save(
         raise StaleVersion(current)
     writable(session, submission, team, now)
     competition = teams.competition_of(session, team=team)
-    form, slugs = form_of(competition), challenge_slugs(session, competition)
-    _check(form, {k: v for k, v in patch.items() if v is not None}, slugs)
-    field = validation.challenge_field(form)
+    slugs = challenge_slugs(session, competition)
+    _check(competition, {k: v for k, v in patch.items() if v is not None}, slugs)
+    field = validation.challenge_field(form_of(competition))
     if field in patch and patch[field] != current.answers.get(field):
         message = N_("The problem statement cannot be changed; withdraw and start a new entry.")
         raise FormInvalid([validation.FieldError(field, message)])
@@ -328,7 +336,7 @@ def finalize(
         raise Conflict("This team may not take part yet: see its eligibility panel.")
     competition = teams.competition_of(session, team=team)
     version = version_of(session, submission, submission.current_version)
-    missing = validation.missing_required(form_of(competition), version.answers)
+    missing = missing_answers(competition, version.answers)
     if missing:
         raise FormInvalid(missing)
     challenge = session.get(Challenge, submission.challenge_id)
@@ -342,6 +350,7 @@ def finalize(
         version=version.number,
         answers=version.answers,
         attachments=attached,
+        impact_assessment=impact.summary(impact.questionnaire_of(competition), version.answers),
     )
     if previous is not None:
         previous.superseded_at = now

@@ -15,7 +15,8 @@ from dataclasses import field as dataclass_field
 from typing import Any
 from urllib.parse import urlsplit
 
-from app.competitions.catalogue_schemas import FieldType, FormField, FormFile, Text
+from app.competitions.catalogue import IMPACT_ANSWERS
+from app.competitions.catalogue_schemas import FieldType, FormField, FormFile, ImpactFile, Text
 from app.core.i18n import N_
 
 MAX_TEXT_CHARS = 20_000
@@ -132,8 +133,30 @@ def _list(values: Collection[str]) -> str:
     return ", ".join(sorted(values))
 
 
+def check_impact(questionnaire: ImpactFile, value: Any) -> list[FieldError]:
+    """The impact questionnaire's answers: an object of question id -> choice id. A draft may
+    leave questions out; a key that is no question or a value that is no choice is refused."""
+    if not isinstance(value, dict):
+        return [FieldError(IMPACT_ANSWERS, N_("Enter an object of question ids and choice ids."))]
+    questions = {q.id: q for q in questionnaire.questions}
+    errors: list[FieldError] = []
+    for key in sorted(value):
+        field, question = f"{IMPACT_ANSWERS}.{key}", questions.get(key)
+        if question is None:
+            errors.append(FieldError(field, N_("This question is not in the questionnaire.")))
+        elif value[key] is not None and value[key] not in {c.id for c in question.choices}:
+            expected = _list([c.id for c in question.choices])
+            errors.append(
+                FieldError(field, N_("Choose one of: %(expected)s."), {"expected": expected})
+            )
+    return errors
+
+
 def check_answers(
-    form: FormFile, answers: Mapping[str, Any], challenges: Collection[str]
+    form: FormFile,
+    answers: Mapping[str, Any],
+    challenges: Collection[str],
+    questionnaire: ImpactFile | None = None,
 ) -> list[FieldError]:
     """Types and limits of every given answer, and no field the form does not have."""
     fields = fields_of(form)
@@ -141,20 +164,34 @@ def check_answers(
     for key in sorted(answers):
         value = answers[key]
         spec = fields.get(key)
-        if spec is None:
+        if key == IMPACT_ANSWERS and questionnaire is not None and spec is None:
+            errors.extend(check_impact(questionnaire, value) if value is not None else [])
+        elif spec is None:
             errors.append(FieldError(key, N_("This field is not allowed here.")))
         elif value is not None and (problem := check_value(spec, value, challenges)) is not None:
             errors.append(FieldError(key, problem.message, problem.params))
     return errors
 
 
-def missing_required(form: FormFile, answers: Mapping[str, Any]) -> list[FieldError]:
-    """Required fields without an answer (blank text counts as none): checked at finalization."""
-    return [
+def missing_required(
+    form: FormFile, answers: Mapping[str, Any], questionnaire: ImpactFile | None = None
+) -> list[FieldError]:
+    """Required fields without an answer (blank text counts as none), and every question of the
+    impact questionnaire left unanswered: checked at finalization."""
+    missing = [
         FieldError(spec.id, N_("This field is required."))
         for spec in fields_of(form).values()
         if spec.required and _blank(answers.get(spec.id))
     ]
+    if questionnaire is not None:
+        given = answers.get(IMPACT_ANSWERS)
+        given = given if isinstance(given, dict) else {}
+        missing += [
+            FieldError(f"{IMPACT_ANSWERS}.{q.id}", N_("Answer this question."))
+            for q in questionnaire.questions
+            if given.get(q.id) is None
+        ]
+    return missing
 
 
 def _blank(value: Any) -> bool:

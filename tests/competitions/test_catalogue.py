@@ -96,6 +96,25 @@ def test_the_g7_definition_holds_the_published_facts() -> None:
             "Field required",
         ),
         ("eligibility.yaml", lambda d: d["country_sets"]["g7"].append("XX"), "-", "not ISO 3166-1"),
+        ("impact.yaml", lambda d: d.update(level_ceilings=[25, 75, 50]), "-", "rise strictly"),
+        (
+            "impact.yaml",
+            lambda d: d["questions"][1].update(id=d["questions"][0]["id"]),
+            "-",
+            "duplicate question id",
+        ),
+        (
+            "impact.yaml",
+            lambda d: d["questions"][0]["choices"][0].update(points=-1),
+            "questions.0.choices.0.points",
+            "greater than or equal",
+        ),
+        (
+            "impact.yaml",
+            lambda d: d["questions"][0].update(kind="benefit"),
+            "questions.0.kind",
+            "'risk' or 'mitigation'",
+        ),
     ],
 )
 def test_a_malformed_file_is_refused_with_file_field_and_reason(
@@ -112,6 +131,20 @@ def test_a_malformed_file_is_refused_with_file_field_and_reason(
     assert fault.file.endswith(file)
     assert fault.field == field
     assert reason in fault.reason
+
+
+def test_the_impact_questionnaire_is_optional_and_its_answers_key_reserved(g7_copy: Path) -> None:
+    assert load_definition(g7_copy).impact is not None
+    _edit_yaml(
+        g7_copy / "form.yaml",
+        lambda d: d["fields"].append(
+            {"id": "impact_assessment", "type": "text", "label": {"en": "x", "fr": "x"}}
+        ),
+    )
+    with pytest.raises(CatalogueError, match="'impact_assessment' holds impact.yaml's answers"):
+        load_definition(g7_copy)
+    (g7_copy / "impact.yaml").unlink()
+    assert load_definition(g7_copy).impact is None
 
 
 def test_a_missing_translation_is_refused(g7_copy: Path) -> None:

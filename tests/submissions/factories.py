@@ -37,9 +37,32 @@ LONG_FIELDS = [
 ]
 
 
+# The G7 impact questionnaire answered: a recommending system on personal information, with
+# every safeguard (raw 11 of 26, mitigation 14 of 14 -> 9.35, 36 %: level II).
+IMPACT_ANSWERS = {
+    "decision_role": "recommends",
+    "reversibility": "likely_reversible",
+    "rights": "moderate",
+    "vulnerable_people": "no",
+    "scale": "many",
+    "personal_information": "personal",
+    "data_sources": "government",
+    "explainability": "after_the_fact",
+    "keeps_learning": "no",
+    "consulted": "yes",
+    "bias_testing": "yes",
+    "human_review": "yes",
+    "recourse": "yes",
+    "audit_trail": "yes",
+    "monitoring": "yes",
+    "privacy_assessment": "yes",
+}
+
+
 def complete_answers(**changes: Any) -> dict[str, Any]:
     """Every required field of the G7 form, answered within its limits."""
     answers: dict[str, Any] = {
+        "impact_assessment": dict(IMPACT_ANSWERS),
         "title": "Triage of public correspondence",
         "challenge": CHALLENGE,
         "video_url": "https://www.youtube.com/watch?v=abc123",
