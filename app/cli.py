@@ -23,11 +23,13 @@ catalogue_app = typer.Typer(help="Competition definitions", no_args_is_help=True
 phase_app = typer.Typer(help="The competition lifecycle", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit chain", no_args_is_help=True)
 user_app = typer.Typer(help="People and their roles", no_args_is_help=True)
+files_app = typer.Typer(help="Attachment files", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(phase_app, name="phase")
 app.add_typer(audit_app, name="audit")
 app.add_typer(user_app, name="user")
+app.add_typer(files_app, name="attachments")
 app.add_typer(admin_app, name="admin")
 app.add_typer(client_app, name="client")
 app.add_typer(token_app, name="token")
@@ -188,6 +190,32 @@ def audit_verify() -> None:
         return
     typer.echo(f"audit chain BROKEN at record {report.first_bad_seq}: {report.reason}", err=True)
     raise typer.Exit(1)
+
+
+@files_app.command("sweep")
+def attachments_sweep(
+    min_age_minutes: Annotated[int, typer.Option(min=1)] = 60,
+    dry_run: Annotated[bool, typer.Option("--dry-run")] = False,
+) -> None:
+    """Remove stored files that no entry holds and no receipt names, and temporary files a
+    crash left behind, when older than --min-age-minutes (uploads in flight are younger)."""
+    import time
+
+    from app.submissions import attachments, storage
+
+    with _session(write=False) as session:
+        keep = attachments.referenced(session)
+    before = time.time() - 60 * min_age_minutes
+    swept = storage.sweep(get_settings().data_dir, keep=keep, before=before, dry_run=dry_run)
+    verb = "would remove" if dry_run else "removed"
+    for key in swept.blobs:
+        typer.echo(f"{verb} attachments/{key}")
+    for name in swept.temporary:
+        typer.echo(f"{verb} attachments/tmp/{name}")
+    typer.echo(
+        f"{verb} {len(swept.blobs)} unreferenced file(s) and {len(swept.temporary)} "
+        f"temporary file(s); kept {swept.kept}"
+    )
 
 
 def main() -> None:

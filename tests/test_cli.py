@@ -77,3 +77,10 @@ def test_a_broken_chain_fails_verification(env: dict[str, str], tmp_path: Path) 
         conn.execute("UPDATE audit_record SET payload = '{}'")
     result = govai(env, "audit", "verify")
     assert result.returncode == 1 and "BROKEN at record 1" in result.stderr
+
+
+def test_attachments_sweep_on_an_empty_store(env: dict[str, str]) -> None:
+    assert govai(env, "db", "upgrade").returncode == 0
+    dry = govai(env, "attachments", "sweep", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "would remove 0 unreferenced file(s) and 0 temporary file(s); kept 0" in dry.stdout

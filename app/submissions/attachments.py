@@ -9,13 +9,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.core.db import pk
 from app.core.errors import NotFound
 from app.identity.models import User
 from app.submissions import service, storage
-from app.submissions.models import Attachment, Submission
+from app.submissions.models import Attachment, Receipt, Submission
 from app.teams import service as teams
 from app.teams.models import Team
 
@@ -95,3 +95,12 @@ def remove(
     service.audit_entry(
         session, team, "submission.attachment_removed", now=now, actor=actor, payload=payload
     )
+
+
+def referenced(session: Session) -> set[str]:
+    """The SHA-256 of every file an entry holds or any receipt (current or superseded) names:
+    the bytes the store must keep."""
+    held = set(session.exec(select(Attachment.sha256)).all())
+    for snapshot in session.exec(select(col(Receipt.snapshot))).all():
+        held.update(a["sha256"] for a in snapshot.get("attachments", []))
+    return held

@@ -8,8 +8,8 @@ A refused upload (too large, wrong kind) deletes its temporary file: nothing is 
 Order of writes: the file is made durable (``fsync``, ``os.replace``) *before* the database row
 is inserted in the request's transaction. If that transaction then fails, the blob stays as an
 unreferenced content-addressed file, which is harmless (same bytes, same name; a later upload
-of the same bytes reuses it) and can be swept; the opposite, a row naming a missing file,
-cannot happen.
+of the same bytes reuses it) and is removed by :func:`sweep`; the opposite, a row naming a
+missing file, cannot happen.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -115,7 +116,8 @@ def store(source: BinaryIO, *, data_dir: Path, max_bytes: int, allowed: list[str
         key = f"{sha[:2]}/{sha}"
         final = path_of(data_dir, key)
         final.parent.mkdir(parents=True, exist_ok=True)
-        if final.exists():  # the same bytes are already stored: keep that file
+        if final.exists():  # the same bytes are already stored: keep that file, freshly dated
+            os.utime(final)  # so a sweep (which spares recent files) cannot take it meanwhile
             tmp.unlink()
         else:
             os.replace(tmp, final)
@@ -135,3 +137,33 @@ def _fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+@dataclass(frozen=True)
+class Swept:
+    blobs: list[str]  # storage keys removed (or, dry, to remove)
+    temporary: list[str]  # names in tmp/ removed
+    kept: int  # blobs kept
+
+
+def sweep(data_dir: Path, *, keep: Collection[str], before: float, dry_run: bool = False) -> Swept:
+    """Remove blobs whose SHA-256 is not in ``keep`` and leftover temporary files, both only
+    when last modified before ``before`` (a POSIX time): an upload in flight, or one that has
+    just reused a blob, is never touched. Returns what was (or, dry, would be) removed."""
+    blobs: list[str] = []
+    temporary: list[str] = []
+    kept = 0
+    for path in sorted(root(data_dir).glob("*/*")):
+        if not path.is_file():
+            continue
+        is_temporary = path.parent.name == "tmp"
+        if path.stat().st_mtime >= before or (not is_temporary and path.name in keep):
+            kept += not is_temporary
+            continue
+        if is_temporary:
+            temporary.append(path.name)
+        else:
+            blobs.append(f"{path.parent.name}/{path.name}")
+        if not dry_run:
+            path.unlink(missing_ok=True)
+    return Swept(blobs, temporary, kept)
