@@ -16,7 +16,7 @@ from app.core.clock import Clock, SystemClock
 from app.core.config import Settings, get_settings
 from app.core.db import make_engine
 from app.core.errors import install_error_handlers
-from app.core.http import AdmissionMiddleware, LanguageMiddleware
+from app.core.http import AdmissionMiddleware, BodyLimitMiddleware, LanguageMiddleware
 from app.core.openapi import install_openapi
 from app.health.router import router as health_router
 from app.identity.router import router as identity_router
@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.clock = clock or SystemClock()
     # Ways in, tried in order by app.identity.dependencies.get_actor (bearer tokens, sessions).
     app.state.authenticators = []
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_request_bytes)
     app.add_middleware(LanguageMiddleware)
     app.add_middleware(AdmissionMiddleware, limit=settings.worker_threads)
     install_error_handlers(app)

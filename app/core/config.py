@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     db_pool_timeout: float = Field(default=30.0, gt=0)
     sqlite_busy_timeout_ms: int = Field(default=15_000, ge=0)
     public_cache_seconds: int = Field(default=60, ge=0)
+    # Every request body is refused (413) past this size, before it is stored: keep it above
+    # the largest attachment limit of the competitions served (10 MiB for the G7 edition).
+    max_request_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
     base_url: str = Field(
         default="http://127.0.0.1:8000", description="The public address, for links in e-mails"
     )
