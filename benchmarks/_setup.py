@@ -1,0 +1,192 @@
+"""Set-up of the deadline surge, not timed: a fresh database, the G7 catalogue, and N teams of
+one, each with an eligible captain, a personal access token, a complete draft and one PDF.
+
+Everything goes through the services, in a few large transactions.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+from sqlmodel import Session
+
+from app.competitions import service as competitions
+from app.competitions.sync import load_catalogue
+from app.core.config import ROOT, Settings
+from app.core.db import make_engine, new_session
+from app.core.migrations import upgrade
+from app.identity import service as identity
+from app.oauth.personal_tokens import create_personal_token
+from app.submissions import attachments
+from app.submissions import service as submissions
+from app.teams import service as teams
+
+G7 = "g7-govai-2025"
+CATALOGUE = ROOT / "challenges"
+SET_UP_AT = datetime(2025, 12, 1, 12, 0, tzinfo=UTC)  # the morning of the deadline day
+BATCH = 50
+LONG_FIELDS = (
+    "description",
+    "solution",
+    "data_used",
+    "bias",
+    "data_protection",
+    "impact",
+    "responsible_ai",
+    "explainability",
+    "scalability",
+    "accessibility",
+    "implementation_effort",
+    "human_centred_design",
+    "documentation",
+)
+IMPACT_ANSWERS = {  # the G7 impact questionnaire, every question answered
+    "decision_role": "recommends",
+    "reversibility": "likely_reversible",
+    "rights": "moderate",
+    "vulnerable_people": "no",
+    "scale": "many",
+    "personal_information": "personal",
+    "data_sources": "government",
+    "explainability": "after_the_fact",
+    "keeps_learning": "no",
+    "consulted": "yes",
+    "bias_testing": "yes",
+    "human_review": "yes",
+    "recourse": "yes",
+    "audit_trail": "yes",
+    "monitoring": "yes",
+    "privacy_assessment": "yes",
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One team ready to finalize: its draft and its captain's bearer token."""
+
+    team_id: int
+    submission_id: int
+    token: str
+
+
+def answers(n: int) -> dict[str, object]:
+    """A complete G7 answer set (as tests/submissions/factories.complete_answers)."""
+    return {
+        "impact_assessment": dict(IMPACT_ANSWERS),
+        "title": f"Triage of public correspondence {n}",
+        "challenge": "information-volume",
+        "video_url": "https://www.youtube.com/watch?v=abc123",
+        "single_organization": False,
+        "existing_systems": True,
+        "easy_to_extend": True,
+        **{name: f"A short answer about {name} from team {n}." for name in LONG_FIELDS},
+    }
+
+
+def pdf(size: int) -> bytes:
+    """A small valid PDF of exactly ``size`` bytes whose padding (random, so every team's file
+    is its own blob) sits in a stream object."""
+    head = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+    head += b"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n3 0 obj\n<< /Length "
+    tail = b"\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+    fixed = len(head) + len(tail) + len(b" >>\nstream\n") + 10
+    padding = os.urandom(max(size - fixed, 0))
+    body = head + f"{len(padding):>10}".encode() + b" >>\nstream\n" + padding + tail
+    return body
+
+
+@contextmanager
+def fresh_database(base_url: str | None, folder: Path, name: str) -> Iterator[str]:
+    """A new, empty database: a SQLite file in ``folder``, or a PostgreSQL database created on
+    the server of ``base_url`` and dropped (with its connections) at the end."""
+    if base_url is None:
+        yield f"sqlite:///{folder / (name + '.sqlite3')}"
+        return
+    database = f"govai_bench_{name}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{database}"'))
+    try:
+        yield make_url(base_url).set(database=database).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def settings_for(data_dir: Path, database_url: str) -> Settings:
+    return Settings(
+        environment="development",
+        data_dir=data_dir,
+        database_url=database_url,
+        catalogue_dir=CATALOGUE,
+        secret_key="bench-" + uuid.uuid4().hex,
+    )
+
+
+def prepare(settings: Settings, *, teams_count: int, attachment_bytes: int) -> list[Entry]:
+    """Migrate, load the catalogue and make ``teams_count`` entries ready to finalize."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.sqlalchemy_url)
+    engine = make_engine(settings)
+    try:
+        with new_session(engine, write=True) as session, session.begin():
+            load_catalogue(session, path=CATALOGUE, now=SET_UP_AT, actor="benchmark")
+        entries: list[Entry] = []
+        for start in range(0, teams_count, BATCH):
+            stop = min(start + BATCH, teams_count)
+            entries += _batch(engine, settings, range(start, stop), attachment_bytes)
+        return entries
+    finally:
+        engine.dispose()
+
+
+def _batch(engine: Engine, settings: Settings, numbers: range, size: int) -> list[Entry]:
+    with new_session(engine, write=True) as session, session.begin():
+        return [_entry(session, settings, n, size) for n in numbers]
+
+
+def _entry(session: Session, settings: Settings, n: int, size: int) -> Entry:
+    now, email = SET_UP_AT, f"captain{n}@bench.example.org"
+    user = identity.create_user(
+        session, email=email, name=f"Captain {n}", now=now, actor="benchmark", verified=True
+    )
+    profile: dict[str, object] = {
+        "country_of_residence": "CA",
+        "age_bracket": "30-plus",
+        "preferred_language": "en",
+    }
+    identity.update_profile(session, user=user, changes=profile, now=now)
+    _, token = create_personal_token(
+        session, user=user, name="bench", scopes=["participate"], expires_in_days=30, now=now
+    )
+    competition = competitions.get_competition(session, slug=G7)
+    label = f"user:{user.id}"
+    team = teams.create_team(
+        session, competition=competition, user=user, name=f"Team {n}", now=now, actor=label
+    )
+    submission, _ = submissions.create(
+        session, team=team, user=user, answers=answers(n), now=now, actor=label
+    )
+    attachments.add(
+        session,
+        submission=submission,
+        team=team,
+        user=user,
+        source=io.BytesIO(pdf(size)),
+        filename=f"plan-{n}.pdf",
+        data_dir=settings.data_dir,
+        now=now,
+        actor=label,
+    )
+    return Entry(team_id=team.id or 0, submission_id=submission.id or 0, token=token)

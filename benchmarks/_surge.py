@@ -1,0 +1,136 @@
+"""The timed part: a server process, and concurrent clients all released at once."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from app.core.config import ROOT
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request to make: its path and its headers."""
+
+    key: int
+    path: str
+    headers: dict[str, str]
+
+
+@dataclass
+class Outcome:
+    """What came back for one call."""
+
+    key: int
+    status: int  # 0 when no response came (connection error, timeout)
+    seconds: float
+    body: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Run:
+    wall_seconds: float
+    outcomes: list[Outcome]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def server(args: Sequence[str], log: Path) -> Iterator[str]:
+    """``python -m benchmarks._serve ARGS --port P`` as a child process, until it answers."""
+    port = free_port()
+    command = [sys.executable, "-m", "benchmarks._serve", *args, "--port", str(port)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with log.open("wb") as out:
+        child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(base, child, log)
+        yield base
+    finally:
+        child.terminate()
+        try:
+            child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+def _wait_until_up(base: str, child: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if child.poll() is not None:
+            raise RuntimeError(f"the server exited: {log.read_text(errors='replace')[-2000:]}")
+        try:
+            httpx.get(f"{base}/healthz", timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise RuntimeError("the server did not start within 60 s")
+
+
+def surge(base: str, calls: list[Call], concurrency: int) -> Run:
+    """POST every call, ``concurrency`` at a time, each with its own Idempotency-Key."""
+    return asyncio.run(_surge(base, calls, concurrency))
+
+
+async def _surge(base: str, calls: list[Call], concurrency: int) -> Run:
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    queue: asyncio.Queue[Call] = asyncio.Queue()
+    for call in calls:
+        queue.put_nowait(call)
+    outcomes: list[Outcome] = []
+    go = asyncio.Event()
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as client:
+        workers = [
+            asyncio.create_task(_worker(client, queue, go, outcomes)) for _ in range(concurrency)
+        ]
+        await asyncio.sleep(0)  # every worker is waiting on the start signal
+        started = time.perf_counter()
+        go.set()
+        await asyncio.gather(*workers)
+        wall = time.perf_counter() - started
+    return Run(wall_seconds=wall, outcomes=sorted(outcomes, key=lambda o: o.key))
+
+
+async def _worker(
+    client: httpx.AsyncClient, queue: asyncio.Queue[Call], go: asyncio.Event, out: list[Outcome]
+) -> None:
+    await go.wait()
+    while not queue.empty():
+        call = queue.get_nowait()
+        headers = {**call.headers, "Idempotency-Key": f"surge-{uuid.uuid4().hex}"}
+        started = time.perf_counter()
+        try:
+            response = await client.post(call.path, headers=headers)
+        except httpx.HTTPError:
+            out.append(Outcome(call.key, 0, time.perf_counter() - started))
+            continue
+        seconds = time.perf_counter() - started
+        body = response.json() if response.status_code == 200 else {}
+        out.append(Outcome(call.key, response.status_code, seconds, body))
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile (``share`` in 0..1) of ``values``; 0 when empty."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = min(max(1, math.ceil(share * len(ordered))), len(ordered))
+    return ordered[rank - 1]
