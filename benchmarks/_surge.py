@@ -11,6 +11,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,8 +87,11 @@ def _wait_until_up(base: str, child: subprocess.Popen[bytes], log: Path) -> None
 
 
 def surge(base: str, calls: list[Call], concurrency: int) -> Run:
-    """POST every call, ``concurrency`` at a time, each with its own Idempotency-Key."""
-    return asyncio.run(_surge(base, calls, concurrency))
+    """POST every call, ``concurrency`` at a time, each with its own Idempotency-Key. The
+    event loop runs in a thread of its own, so a caller that has one running (a test process
+    where Playwright's sync API is active) can call this too."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, _surge(base, calls, concurrency)).result()
 
 
 async def _surge(base: str, calls: list[Call], concurrency: int) -> Run:

@@ -1,10 +1,13 @@
 """The audit log: an append-only, hash-chained record of every state change that matters.
 
 Each record stores the SHA-256 of its predecessor; ``verify_chain`` recomputes every link.
-Appending runs inside the caller's transaction, so the record and the change it describes land
-together or not at all. Appends are serialized: on PostgreSQL by a transaction-scoped advisory
-lock, on SQLite by the write lock that write transactions take when they begin; a unique ``seq``
-makes a fork impossible even if that were bypassed.
+A record belongs to the caller's transaction, so the record and the change it describes land
+together or not at all: ``append`` queues it on the session and the records are chained when
+the transaction commits, just before the COMMIT. Chaining is serialized: on PostgreSQL by a
+transaction-scoped advisory lock, on SQLite by the write lock that write transactions take when
+they begin; a unique ``seq`` makes a fork impossible even if that were bypassed. Chaining at
+commit keeps that lock for the commit alone, not for the rest of the request: under a surge of
+finalizations, requests no longer queue behind one another's work.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, text
+from sqlalchemy import event, func, text
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col, select
 
 from app.audit.models import AuditRecord
@@ -33,6 +38,7 @@ CONTENT_FIELDS = (
     "prev_hash",
 )
 _ADVISORY_LOCK_KEY = 0x60A1_A0D1  # any constant; names the audit chain's lock
+_PENDING = "govai_audit_pending"  # session.info: [(transaction, record content)]
 
 
 def record_digest(
@@ -67,11 +73,6 @@ def record_digest(
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _lock_chain(session: Session) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
-
-
 def append(
     session: Session,
     *,
@@ -82,29 +83,65 @@ def append(
     subject: str | None = None,
     public: bool = False,
     payload: dict[str, Any] | None = None,
-) -> AuditRecord:
-    """Add a record to the end of the chain, in the caller's transaction."""
-    _lock_chain(session)
-    last = session.exec(select(AuditRecord).order_by(col(AuditRecord.seq).desc()).limit(1)).first()
-    seq = last.seq + 1 if last else 1
-    prev_hash = last.hash if last else GENESIS_HASH
-    body = json.loads(json.dumps(payload or {}, default=str))
-    at = at.astimezone(UTC)  # the digest sees exactly what storage gives back
+) -> None:
+    """Add a record to the chain when the caller's transaction commits (and never if it, or
+    the savepoint the record was added in, rolls back)."""
     content: dict[str, Any] = {
-        "seq": seq,
-        "at": at,
+        "at": at.astimezone(UTC),  # the digest sees exactly what storage gives back
         "actor": actor,
         "action": action,
         "competition": competition,
         "subject": subject,
         "public": public,
-        "payload": body,
-        "prev_hash": prev_hash,
+        "payload": json.loads(json.dumps(payload or {}, default=str)),
     }
-    record = AuditRecord(**content, hash=record_digest(**content))
-    session.add(record)
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_PENDING, []).append((transaction, content))
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _chain_pending(session: OrmSession) -> None:
+    """At the outermost commit: take the chain's lock, then link the queued records."""
+    if session.in_nested_transaction() or not session.info.get(_PENDING):
+        return
+    pending = session.info.pop(_PENDING)
+    _lock_chain(session)
+    last = session.execute(
+        select(AuditRecord).order_by(col(AuditRecord.seq).desc()).limit(1)
+    ).scalar_one_or_none()
+    seq, prev_hash = (last.seq, last.hash) if last else (0, GENESIS_HASH)
+    for _transaction, content in pending:
+        seq += 1
+        linked = {**content, "seq": seq, "prev_hash": prev_hash}
+        record = AuditRecord(**linked, hash=record_digest(**linked))
+        session.add(record)
+        prev_hash = record.hash
     session.flush()
-    return record
+
+
+@event.listens_for(OrmSession, "after_soft_rollback")
+def _drop_rolled_back(session: OrmSession, previous_transaction: SessionTransaction) -> None:
+    """Forget the records queued inside a transaction or savepoint that rolled back."""
+    pending = session.info.get(_PENDING)
+    if previous_transaction.parent is None:  # the whole transaction: everything queued goes
+        session.info.pop(_PENDING, None)
+    elif pending:
+        session.info[_PENDING] = [
+            (tx, content) for tx, content in pending if not _within(tx, previous_transaction)
+        ]
+
+
+def _within(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is ancestor:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+def _lock_chain(session: OrmSession) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
 
 
 @dataclass(frozen=True)

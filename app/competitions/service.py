@@ -3,13 +3,36 @@
 from __future__ import annotations
 
 from datetime import datetime
+from threading import Lock
+from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.competitions.lifecycle import Override, Phase, can_transition, current_phase
 from app.competitions.models import Challenge, Competition, Event, ScheduledPhase
 from app.core.errors import InvalidTransition, NotFound
+
+Parsed = TypeVar("Parsed", bound=BaseModel)
+_parsed: dict[tuple[str, int, str], Any] = {}
+_parsed_lock = Lock()
+_PARSED_MAX = 256
+
+
+def parsed(competition: Competition, column: str, schema: type[Parsed]) -> Parsed:
+    """A catalogue column (form, eligibility, ...) read through its schema, parsed once per
+    loaded definition: the key carries the definition's digest, which every catalogue load that
+    changes a file changes too."""
+    key = (column, competition.id or 0, competition.source_digest)
+    found = _parsed.get(key)
+    if not isinstance(found, schema):
+        found = schema.model_validate(getattr(competition, column))
+        with _parsed_lock:
+            if len(_parsed) >= _PARSED_MAX:
+                _parsed.clear()
+            _parsed[key] = found
+    return found
 
 
 def get_competition(session: Session, *, slug: str) -> Competition:

@@ -15,8 +15,8 @@ from fastapi import Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
 
 from app.core.db import pk
 from app.core.errors import Conflict
@@ -58,19 +58,28 @@ def respond(
 ) -> JSONResponse:
     """The response, kept under ``key`` when there is one."""
     body = jsonable_encoder(model)
-    if key is not None:
-        row = IdempotencyKey(
-            user_id=pk(user),
+    if key is not None and not _keep(session, pk(user), key, digest, now, status, body):
+        raise Conflict("A request with this Idempotency-Key is already in progress.")
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _keep(
+    session: Session, user_id: int, key: str, digest: str, now: datetime, status: int, body: Any
+) -> bool:
+    """Insert the kept response unless a concurrent request with the same key got there first
+    (one statement: INSERT ... ON CONFLICT DO NOTHING, on PostgreSQL and SQLite alike)."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(IdempotencyKey)
+        .values(
+            user_id=user_id,
             key=key,
             request_hash=digest,
             response_status=status,
             response_body=body,
+            created_at=now,
         )
-        row.created_at = now
-        try:
-            with session.begin_nested():
-                session.add(row)
-                session.flush()
-        except IntegrityError:
-            raise Conflict("A request with this Idempotency-Key is already in progress.") from None
-    return JSONResponse(body, status_code=status, headers=headers)
+        .on_conflict_do_nothing(index_elements=["user_id", "key"])
+        .returning(col(IdempotencyKey.id))
+    )
+    return session.execute(statement).first() is not None

@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from app.competitions import service as competitions
 from app.competitions.catalogue import IMPACT_ANSWERS
 from app.competitions.catalogue_schemas import ImpactFile
 from app.competitions.models import Competition
@@ -22,7 +23,7 @@ ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 def questionnaire_of(competition: Competition) -> ImpactFile | None:
     if competition.impact_assessment is None:
         return None
-    return ImpactFile.model_validate(competition.impact_assessment)
+    return competitions.parsed(competition, "impact_assessment", ImpactFile)
 
 
 def given(answers: dict[str, Any]) -> dict[str, str]:

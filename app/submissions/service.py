@@ -67,7 +67,7 @@ class StaleVersion(PreconditionFailed):
 
 
 def form_of(competition: Competition) -> FormFile:
-    return FormFile.model_validate(competition.form)
+    return competitions.parsed(competition, "form", FormFile)
 
 
 def missing_answers(competition: Competition, answers: dict[str, Any]) -> list[FieldError]:
@@ -230,7 +230,7 @@ def visible(
     except NotFound:
         raise NotFound("There is no submission %(id)s.", id=submission_id) from None
     if lock:  # taken after the visibility check, so outsiders never wait on the lock
-        session.refresh(get_submission(session, submission_id=submission_id, lock=True))
+        session.refresh(submission, with_for_update=True)  # and read again under it
     return submission, team
 
 
@@ -332,7 +332,8 @@ def finalize(
         and previous.snapshot.get("attachments", []) == attached
     ):
         return previous, False
-    if not teams.report(session, team=team).may_participate:
+    roster = teams.members(session, team=team)
+    if not teams.report(session, team=team, roster=roster).may_participate:
         raise Conflict("This team may not take part yet: see its eligibility panel.")
     competition = teams.competition_of(session, team=team)
     version = version_of(session, submission, submission.current_version)
@@ -345,7 +346,7 @@ def finalize(
         competition=competition.slug,
         submission=pk(submission),
         team=pk(team),
-        members=[pk(u) for _, u in teams.members(session, team=team)],
+        members=[pk(u) for _, u in roster],
         challenge=challenge.slug,
         version=version.number,
         answers=version.answers,

@@ -40,25 +40,39 @@ def get_team(session: Session, *, team_id: int, lock: bool = False) -> Team:
 
 
 def competition_of(session: Session, *, team: Team) -> Competition:
-    competition = session.get(Competition, team.competition_id)
+    """The team's competition, loaded once per session: the session keeps it (its identity
+    map alone holds rows weakly, so each call would load the row and its JSON again)."""
+    held: dict[int, Competition] = session.info.setdefault("competitions", {})
+    competition = held.get(team.competition_id) or session.get(Competition, team.competition_id)
     assert competition is not None  # a foreign key with ON DELETE CASCADE
+    held[team.competition_id] = competition
     return competition
 
 
+_ROSTERS = "govai_team_rosters"  # session.info: team id -> its members, loaded once
+
+
 def members(session: Session, *, team: Team) -> list[tuple[TeamMember, User]]:
-    rows = session.exec(
-        select(TeamMember, User)
-        .join(User, col(User.id) == TeamMember.user_id)
-        .where(TeamMember.team_id == team.id)
-        .order_by(col(TeamMember.joined_at), col(TeamMember.id))
-    ).all()
-    return [(member, user) for member, user in rows]
+    """The team's members with their accounts, in joining order: loaded once per session (a
+    request asks several times); the changes in this module forget the copy they change."""
+    rosters: dict[int, list[tuple[TeamMember, User]]] = session.info.setdefault(_ROSTERS, {})
+    if team.id not in rosters:
+        rows = session.exec(
+            select(TeamMember, User)
+            .join(User, col(User.id) == TeamMember.user_id)
+            .where(TeamMember.team_id == team.id)
+            .order_by(col(TeamMember.joined_at), col(TeamMember.id))
+        ).all()
+        rosters[pk(team)] = [(member, user) for member, user in rows]
+    return list(rosters[pk(team)])
+
+
+def _forget_roster(session: Session, team: Team) -> None:
+    session.info.get(_ROSTERS, {}).pop(team.id, None)
 
 
 def membership(session: Session, *, team: Team, user_id: int | None) -> TeamMember | None:
-    return session.exec(
-        select(TeamMember).where(TeamMember.team_id == team.id, TeamMember.user_id == user_id)
-    ).first()
+    return next((m for m, _ in members(session, team=team) if m.user_id == user_id), None)
 
 
 def is_staff(actor: Actor, team: Team) -> bool:
@@ -100,6 +114,7 @@ def _ensure_free(session: Session, *, competition_id: int, user: User) -> None:
 
 
 def _add_member(session: Session, *, team: Team, user: User, now: datetime) -> TeamMember:
+    _forget_roster(session, team)
     """Insert the membership; the unique key refuses a second team even under a race."""
     member = TeamMember(
         team_id=pk(team), competition_id=team.competition_id, user_id=pk(user), joined_at=now
@@ -267,6 +282,7 @@ def leave(session: Session, *, team: Team, user: User, now: datetime, actor: str
     )
     session.delete(team if alone else member)  # a team's members go with it
     session.flush()
+    _forget_roster(session, team)
     return not alone
 
 
@@ -279,6 +295,7 @@ def remove(session: Session, *, team: Team, user_id: int, now: datetime, actor: 
         raise NotFound("This person is not a member of the team.")
     session.delete(member)
     session.flush()
+    _forget_roster(session, team)
     _audit(session, team, "team.member_removed", now=now, actor=actor, payload={"user": user_id})
 
 
@@ -302,11 +319,14 @@ def hand_over(session: Session, *, team: Team, user_id: int, now: datetime, acto
 
 
 def eligibility_file(competition: Competition) -> EligibilityFile:
-    return EligibilityFile.model_validate(competition.eligibility)
+    return competitions.parsed(competition, "eligibility", EligibilityFile)
 
 
-def report(session: Session, *, team: Team) -> eligibility.Report:
-    """Every eligibility rule of the team's competition, evaluated now, with overrides."""
+def report(
+    session: Session, *, team: Team, roster: list[tuple[TeamMember, User]] | None = None
+) -> eligibility.Report:
+    """Every eligibility rule of the team's competition, evaluated now, with overrides;
+    ``roster`` is the team's members when the caller has just loaded them."""
     facts = eligibility.TeamFacts(
         captain_id=team.captain_id,
         members=tuple(
@@ -316,7 +336,7 @@ def report(session: Session, *, team: Team) -> eligibility.Report:
                 age_bracket=user.age_bracket,
                 sector=user.sector,
             )
-            for _, user in members(session, team=team)
+            for _, user in (members(session, team=team) if roster is None else roster)
         ),
         guardian_named=bool(team.guardian_name),
         funding_attestation=team.funding_attestation,

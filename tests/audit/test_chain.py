@@ -105,3 +105,17 @@ def test_a_rolled_back_transaction_leaves_no_record(engine: Engine) -> None:
         audit.append(session, at=AT, actor="a", action="x")
         session.rollback()
     assert _verify(engine).records == 0
+
+
+def test_a_record_added_in_a_rolled_back_savepoint_is_dropped(engine: Engine) -> None:
+    with new_session(engine, write=True) as session, session.begin():
+        audit.append(session, at=AT, actor="a", action="kept-before")
+        savepoint = session.begin_nested()
+        audit.append(session, at=AT, actor="a", action="dropped")
+        savepoint.rollback()
+        with session.begin_nested():
+            audit.append(session, at=AT, actor="a", action="kept-after")
+    with new_session(engine) as session:
+        actions = session.exec(select(AuditRecord.action).order_by(AuditRecord.seq)).all()
+    assert list(actions) == ["kept-before", "kept-after"]
+    assert _verify(engine).valid
