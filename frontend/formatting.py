@@ -48,7 +48,7 @@ def zone_name(zone: str, lang: str) -> str:
 
 
 def date_text(at: datetime, zone: str, lang: str, *, weekday: bool = False) -> str:
-    """"1 December 2025" / "1er décembre 2025", with the weekday in front if asked."""
+    """ "1 December 2025" / "1er décembre 2025", with the weekday in front if asked."""
     local = at.astimezone(ZoneInfo(zone))
     day = "d'er'" if lang == "fr" and local.day == 1 else "d"
     pattern = f"{'EEEE ' if weekday else ''}{day} MMMM y"
@@ -56,17 +56,19 @@ def date_text(at: datetime, zone: str, lang: str, *, weekday: bool = False) -> s
 
 
 def time_text(at: datetime, zone: str, lang: str) -> str:
-    """"09:00" / "9 h", "10 h 30": the Government of Canada's styles in each language."""
+    """ "09:00" / "9 h", "10 h 30": the Government of Canada's styles in each language."""
     local = at.astimezone(ZoneInfo(zone))
     pattern = "HH:mm" if lang == "en" else ("H 'h'" if local.minute == 0 else "H 'h' mm")
     return format_datetime(local, pattern, tzinfo=ZoneInfo(zone), locale=LOCALES[lang])
 
 
 def moment(at: datetime, zone: str, lang: str) -> LocalTime:
-    """"1 December 2025, 15:00 ET" / "1 décembre 2025 à 15 h 00 (HE)"."""
+    """ "1 December 2025, 15:00 ET" / "1 décembre 2025 à 15 h 00 (HE)"."""
     text = gettext(
-        lang, "%(date)s, %(time)s %(zone)s",
-        date=date_text(at, zone, lang), time=time_text(at, zone, lang),
+        lang,
+        "%(date)s, %(time)s %(zone)s",
+        date=date_text(at, zone, lang),
+        time=time_text(at, zone, lang),
         zone=zone_abbreviation(zone, lang),
     )
     return LocalTime(text=text, iso=iso_utc(at))
@@ -92,12 +94,15 @@ def duration(delta: timedelta, lang: str) -> str:
 
 
 def money(cents: int, currency: str, lang: str) -> str:
-    """"CA$100,000" / "100 000 $ CA"; cents only when there are some."""
+    """ "CA$100,000" / "100 000 $ CA"; cents only when there are some."""
     amount = Decimal(cents) / 100
     whole = cents % 100 == 0
     text = format_currency(
-        amount, currency, locale=LOCALES[lang],
-        format=_WHOLE_AMOUNT[lang] if whole else None, currency_digits=not whole,
+        amount,
+        currency,
+        locale=LOCALES[lang],
+        format=_WHOLE_AMOUNT[lang] if whole else None,
+        currency_digits=not whole,
     )
     if currency == "CAD":
         text = text.replace("$", _DOLLAR[lang])

@@ -28,6 +28,8 @@ from frontend import views
 from frontend.accounts import routers as account_routers
 from frontend.accounts.common import remember_actor
 from frontend.rendering import quote_path, render
+from frontend.submissions import routers as submission_routers
+from frontend.teams import routers as team_routers
 
 logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -168,4 +170,8 @@ def mount_frontend(app: FastAPI) -> None:
     app.include_router(root_router)
     for account_router in account_routers():
         app.include_router(account_router)
+    for submission_router in submission_routers():
+        app.include_router(submission_router)
+    for team_router in team_routers():
+        app.include_router(team_router)
     app.include_router(router)

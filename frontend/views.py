@@ -45,8 +45,9 @@ def path(lang: str, *parts: str) -> str:
     return "/" + "/".join((lang, *parts)) if parts else f"/{lang}/"
 
 
-def deadline_panel(competition: Competition, phase: Phase, opens_at: datetime | None,
-                   now: datetime, lang: str) -> Deadline:
+def deadline_panel(
+    competition: Competition, phase: Phase, opens_at: datetime | None, now: datetime, lang: str
+) -> Deadline:
     """Before the deadline a countdown from the server's clock; after it, when it closed."""
     zone, deadline = competition.timezone, competition.submission_deadline
     shown = fmt.moment(deadline, zone, lang)
@@ -68,16 +69,22 @@ def competition_list(session: Session, *, now: datetime, lang: str) -> Page:
         if not may(Role.PUBLIC, Action.VIEW_COMPETITION, phase):
             continue
         opens_at = service.schedule(session, competition=competition).get(Phase.OPEN)
-        cards.append({
-            "name": localized(competition, "name", lang),
-            "summary": localized(competition, "summary", lang),
-            "url": path(lang, "competitions", competition.slug),
-            "phase": gettext(lang, phase.label),
-            "deadline": deadline_panel(competition, phase, opens_at, now, lang),
-        })
+        cards.append(
+            {
+                "name": localized(competition, "name", lang),
+                "summary": localized(competition, "summary", lang),
+                "url": path(lang, "competitions", competition.slug),
+                "phase": gettext(lang, phase.label),
+                "deadline": deadline_panel(competition, phase, opens_at, now, lang),
+            }
+        )
         modified.append(_local_date(competition.updated_at, competition.timezone))
-    return Page("competitions.html", _("Competitions"), {"competitions": cards},
-                modified=max(modified, default=None))
+    return Page(
+        "competitions.html",
+        _("Competitions"),
+        {"competitions": cards},
+        modified=max(modified, default=None),
+    )
 
 
 def competition_home(session: Session, *, clock: Clock, lang: str, slug: str) -> Page:
@@ -106,9 +113,13 @@ def competition_home(session: Session, *, clock: Clock, lang: str, slug: str) ->
         "events_url": path(lang, "competitions", slug, "events"),
     }
     _ = translator(lang)
-    return Page("competition.html", name, context,
-                breadcrumbs=[(_("Competitions"), path(lang))],
-                modified=_local_date(competition.updated_at, competition.timezone))
+    return Page(
+        "competition.html",
+        name,
+        context,
+        breadcrumbs=[(_("Competitions"), path(lang))],
+        modified=_local_date(competition.updated_at, competition.timezone),
+    )
 
 
 def challenge_page(session: Session, *, clock: Clock, lang: str, slug: str, challenge: str) -> Page:
@@ -122,9 +133,13 @@ def challenge_page(session: Session, *, clock: Clock, lang: str, slug: str, chal
         "competition_name": localized(competition, "name", lang),
         "competition_url": path(lang, "competitions", slug),
     }
-    return Page("challenge.html", title, context,
-                breadcrumbs=_competition_crumbs(competition, lang),
-                modified=_local_date(competition.updated_at, competition.timezone))
+    return Page(
+        "challenge.html",
+        title,
+        context,
+        breadcrumbs=_competition_crumbs(competition, lang),
+        modified=_local_date(competition.updated_at, competition.timezone),
+    )
 
 
 def events_page(session: Session, *, clock: Clock, lang: str, slug: str) -> Page:
@@ -135,12 +150,16 @@ def events_page(session: Session, *, clock: Clock, lang: str, slug: str) -> Page
             "title": localized(event, "title", lang),
             "description": localized(event, "description", lang),
             "date": fmt.date_text(event.starts_at, zone, lang, weekday=True),
-            "starts": fmt.LocalTime(fmt.time_text(event.starts_at, zone, lang),
-                                    fmt.iso_utc(event.starts_at)),
-            "ends": fmt.LocalTime(fmt.time_text(event.ends_at, zone, lang),
-                                  fmt.iso_utc(event.ends_at)),
-            "utc_range": (fmt.time_text(event.starts_at, "UTC", lang),
-                          fmt.time_text(event.ends_at, "UTC", lang)),
+            "starts": fmt.LocalTime(
+                fmt.time_text(event.starts_at, zone, lang), fmt.iso_utc(event.starts_at)
+            ),
+            "ends": fmt.LocalTime(
+                fmt.time_text(event.ends_at, zone, lang), fmt.iso_utc(event.ends_at)
+            ),
+            "utc_range": (
+                fmt.time_text(event.starts_at, "UTC", lang),
+                fmt.time_text(event.ends_at, "UTC", lang),
+            ),
             "zone": fmt.zone_abbreviation(zone, lang),
             "online": event.online,
             "past": event.ends_at <= now,
@@ -159,9 +178,13 @@ def events_page(session: Session, *, clock: Clock, lang: str, slug: str) -> Page
         "zone_name": fmt.zone_name(zone, lang),
         "calendar_url": f"/api/v1/competitions/{slug}/events.ics?lang={lang}",
     }
-    return Page("events.html", _("Events: %(competition)s", competition=name), context,
-                breadcrumbs=_competition_crumbs(competition, lang),
-                modified=_local_date(competition.updated_at, competition.timezone))
+    return Page(
+        "events.html",
+        _("Events: %(competition)s", competition=name),
+        context,
+        breadcrumbs=_competition_crumbs(competition, lang),
+        modified=_local_date(competition.updated_at, competition.timezone),
+    )
 
 
 def _competition_crumbs(competition: Competition, lang: str) -> list[tuple[str, str]]:

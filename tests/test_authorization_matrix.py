@@ -230,6 +230,77 @@ TABLE: dict[tuple[str, str], tuple[Call, dict[str, int]]] = {
         Call("/en/teams/join/no-such-code", data={}),
         signed_in(403, anonymous=303),
     ),
+    # Team pages: forming a team needs the form token; a team nobody can see is the 404 page.
+    ("GET", "/{lang}/competitions/{slug}/team"): (
+        Call(f"/en/competitions/{G7}/team"),
+        signed_in(200, anonymous=303),
+    ),
+    ("POST", "/{lang}/competitions/{slug}/team"): (
+        Call(f"/en/competitions/{G7}/team", data={"name": "Matrix"}),
+        signed_in(403, anonymous=303),
+    ),
+    ("GET", "/{lang}/teams/{team_id:int}"): (Call("/en/teams/999"), signed_in(404, anonymous=303)),
+    ("POST", "/{lang}/teams/{team_id:int}/invitations"): (
+        Call("/en/teams/999/invitations", data={"email": "x@example.org"}),
+        signed_in(404, anonymous=303),
+    ),
+    ("POST", "/{lang}/teams/{team_id:int}/leave"): (
+        Call("/en/teams/999/leave", data={}),
+        signed_in(404, anonymous=303),
+    ),
+    ("POST", "/{lang}/teams/{team_id:int}/members/{user_id:int}/remove"): (
+        Call("/en/teams/999/members/1/remove", data={}),
+        signed_in(404, anonymous=303),
+    ),
+    ("POST", "/{lang}/teams/{team_id:int}/captain"): (
+        Call("/en/teams/999/captain", data={"user_id": "1"}),
+        signed_in(404, anonymous=303),
+    ),
+    ("POST", "/{lang}/teams/{team_id:int}/declarations"): (
+        Call("/en/teams/999/declarations", data={"funding_attestation": "yes"}),
+        signed_in(404, anonymous=303),
+    ),
+    # Submission pages (frontend/submissions): the entry's team and organizers only, else 404.
+    ("GET", "/{lang}/teams/{team_id:int}/submissions/new"): (
+        Call("/en/teams/999/submissions/new"),
+        signed_in(404, anonymous=303),
+    ),
+    ("POST", "/{lang}/teams/{team_id:int}/submissions/new"): (
+        Call("/en/teams/999/submissions/new", data={}),
+        signed_in(404, anonymous=303),
+    ),
+    ("GET", "/{lang}/submissions/{submission_id:int}"): (
+        Call("/en/submissions/999"),
+        signed_in(404, anonymous=303),
+    ),
+    ("POST", "/{lang}/submissions/{submission_id:int}"): (
+        Call("/en/submissions/999", data={}),
+        signed_in(404, anonymous=303),
+    ),
+    ("POST", "/{lang}/submissions/{submission_id:int}/attachments"): (
+        Call("/en/submissions/999/attachments", data={}),
+        signed_in(404, anonymous=303),
+    ),
+    ("POST", "/{lang}/submissions/{submission_id:int}/attachments/{attachment_id:int}/remove"): (
+        Call("/en/submissions/999/attachments/1/remove", data={}),
+        signed_in(404, anonymous=303),
+    ),
+    ("GET", "/{lang}/submissions/{submission_id:int}/review"): (
+        Call("/en/submissions/999/review"),
+        signed_in(404, anonymous=303),
+    ),
+    ("POST", "/{lang}/submissions/{submission_id:int}/finalize"): (
+        Call("/en/submissions/999/finalize", data={}),
+        signed_in(404, anonymous=303),
+    ),
+    ("POST", "/{lang}/submissions/{submission_id:int}/withdraw"): (
+        Call("/en/submissions/999/withdraw", data={}),
+        signed_in(404, anonymous=303),
+    ),
+    ("GET", "/{lang}/submissions/{submission_id:int}/receipt"): (
+        Call("/en/submissions/999/receipt"),
+        signed_in(404, anonymous=303),
+    ),
     # The OAuth 2 authorization server: protocol endpoints answer RFC 6749 errors.
     ("GET", "/.well-known/oauth-authorization-server"): (
         Call("/.well-known/oauth-authorization-server"),

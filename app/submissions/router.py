@@ -254,16 +254,18 @@ def finalize(
         session, submission=submission, team=team, user=user, now=now, actor=actor.label
     )
     if new:
-        _mail_receipt(request, background, session, team, receipt)
+        mail_receipt(request, background, session, team, receipt)
     return idempotency.respond(
         session, user, idempotency_key, digest, now, 200, _receipt_out(receipt)
     )
 
 
-def _mail_receipt(
+def mail_receipt(
     request: Request, background: BackgroundTasks, session: Session, team: Team, receipt: Receipt
 ) -> None:
-    """Queued to run after the response (so after the commit); a mail failure is only logged."""
+    """E-mail the receipt to every member of the team, in each one's language: queued to run
+    after the response (so after the commit); a mail failure is only logged. The API and the
+    pages both finalize through here."""
     competition: Competition = teams.competition_of(session, team=team)
     recipients = [(u.email, u.preferred_language) for _, u in teams.members(session, team=team)]
     kwargs: dict[str, Any] = {

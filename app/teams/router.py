@@ -9,18 +9,16 @@ from fastapi import APIRouter, Path, Request, Response
 from sqlmodel import Session
 
 from app.competitions import service as competitions
-from app.core import mail
 from app.core.clock import ClockDep
 from app.core.db import SessionDep, pk
 from app.core.errors import Forbidden
-from app.core.i18n import N_, gettext
 from app.identity import service as identity
 from app.identity.actor import Actor
 from app.identity.dependencies import ActorDep, access
 from app.identity.models import User
 from app.identity.permissions import Permission
-from app.teams import eligibility, service
-from app.teams.models import Team, TeamInvitation
+from app.teams import eligibility, mailing, reasons, service
+from app.teams.models import Team
 from app.teams.schemas import (
     CaptainIn,
     EligibilityOut,
@@ -42,11 +40,6 @@ Slug = Annotated[str, Path(max_length=80)]
 TeamId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Code = Annotated[str, Path(max_length=200)]
-ATTRIBUTE_NAMES = {
-    "country_of_residence": N_("country of legal residence"),
-    "age": N_("age bracket"),
-    "sector": N_("sector"),
-}
 
 
 def _user(actor: Actor) -> User:
@@ -164,7 +157,14 @@ def invite(
     invitation, code = service.invite(
         session, team=team, email=body.email, now=now, actor=actor.label
     )
-    _send_invitation(request, session, team, invitation, code)
+    mailing.send_invitation(
+        request.app.state.settings,
+        session,
+        team=team,
+        invitation=invitation,
+        code=code,
+        lang=request.state.lang,
+    )
     return TeamInvitationOut(
         id=pk(invitation),
         team_id=pk(team),
@@ -172,35 +172,6 @@ def invite(
         expires_at=invitation.expires_at,
         code=code,
     )
-
-
-def _send_invitation(
-    request: Request, session: Session, team: Team, invitation: TeamInvitation, code: str
-) -> None:
-    """E-mail the link, in the invitee's language when they have an account."""
-    invitee = identity.get_user_by_email(session, email=invitation.email)
-    lang = invitee.preferred_language if invitee else request.state.lang
-    settings = request.app.state.settings
-    competition = service.competition_of(session, team=team)
-    name = competition.name_fr if lang == "fr" else competition.name_en
-    message = mail.compose(
-        settings,
-        to=invitation.email,
-        lang=lang,
-        at=invitation.created_at,
-        subject=gettext(lang, "Join the team %(team)s", team=team.name),
-        body=gettext(
-            lang,
-            "You are invited to join the team %(team)s in %(competition)s.\n\n"
-            "Accept within 7 days, once, with this link:\n%(link)s\n\n"
-            "Or enter this code: %(code)s\n",
-            team=team.name,
-            competition=name,
-            link=f"{settings.base_url}/{lang}/teams/join/{code}",
-            code=code,
-        ),
-    )
-    mail.send(settings, message)
 
 
 @router.post(
@@ -300,15 +271,6 @@ def override_eligibility(
     return _eligibility_out(team, service.report(session, team=team), request.state.lang)
 
 
-def _reason(verdict: eligibility.Verdict, lang: str) -> str | None:
-    if verdict.result != "unknown":
-        return None
-    fields = ", ".join(
-        gettext(lang, ATTRIBUTE_NAMES.get(name, name)) for name in sorted(verdict.missing)
-    )
-    return gettext(lang, "Not known yet: complete the profile (%(fields)s).", fields=fields)
-
-
 def _rule_out(result: eligibility.RuleResult, lang: str) -> RuleOut:
     given = result.override
     return RuleOut(
@@ -318,10 +280,12 @@ def _rule_out(result: eligibility.RuleResult, lang: str) -> RuleOut:
         result=result.result,
         computed_result=result.computed.result,
         explanation=result.rule.explanation.get(lang),
-        reason=_reason(result.computed, lang),
+        reason=reasons.unknown_reason(result.computed, lang),
         members=[
             MemberResult(
-                user_id=m.user_id, result=m.verdict.result, reason=_reason(m.verdict, lang)
+                user_id=m.user_id,
+                result=m.verdict.result,
+                reason=reasons.unknown_reason(m.verdict, lang),
             )
             for m in result.members
         ],

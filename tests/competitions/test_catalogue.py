@@ -141,7 +141,7 @@ def test_the_impact_questionnaire_is_optional_and_its_answers_key_reserved(g7_co
             {"id": "impact_assessment", "type": "text", "label": {"en": "x", "fr": "x"}}
         ),
     )
-    with pytest.raises(CatalogueError, match="'impact_assessment' holds impact.yaml's answers"):
+    with pytest.raises(CatalogueError, match=r"'impact_assessment' holds impact\.yaml's answers"):
         load_definition(g7_copy)
     (g7_copy / "impact.yaml").unlink()
     assert load_definition(g7_copy).impact is None

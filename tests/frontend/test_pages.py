@@ -248,7 +248,8 @@ def test_an_event_with_a_recording_links_it(fe_client: TestClient, fe_settings: 
     with engine.begin() as connection:
         connection.execute(
             text(
-                "UPDATE event SET recording_url = 'https://example.org/launch' WHERE slug = 'launch'"
+                "UPDATE event SET recording_url = 'https://example.org/launch' "
+                "WHERE slug = 'launch'"
             )
         )
     engine.dispose()

@@ -1,0 +1,242 @@
+"""What the submission pages share: an entry loaded and authorized exactly as the API's
+dependencies do, the form's fields as the pages show them, the deadline, sizes and refusals."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+from sqlmodel import Session
+
+from app.competitions.catalogue import IMPACT_ANSWERS
+from app.competitions.catalogue_schemas import FieldType
+from app.competitions.models import Challenge, Competition
+from app.core.errors import AppError, NotFound
+from app.core.i18n import gettext, ngettext
+from app.identity.actor import Actor
+from app.identity.permissions import Permission
+from app.submissions import impact, service, validation
+from app.submissions.dependencies import authorize
+from app.submissions.models import Submission
+from app.teams import service as teams
+from app.teams.models import Team
+from frontend.accounts.common import Form, translated
+from frontend.formatting import LocalTime, moment
+
+# The server's word rule (validation.WORD) for the browser's RegExp with the "u" flag: there
+# "\W" is ASCII only, so the letters-or-digits class is spelled with Unicode properties.
+WORD_PATTERN_JS = validation.WORD.pattern.replace(r"[^\W_]", r"[\p{L}\p{N}]")
+YES, NO = "yes", "no"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An entry the caller may see, with its team, competition and problem statement."""
+
+    submission: Submission
+    team: Team
+    competition: Competition
+    challenge: Challenge
+
+    @property
+    def id(self) -> int:
+        return self.submission.id or 0
+
+
+def load(
+    session: Session,
+    actor: Actor,
+    submission_id: int,
+    permission: Permission,
+    now: datetime,
+    *,
+    lock: bool = False,
+) -> Entry:
+    """As ``readable_submission``/``changing`` do: 404 to anyone who may not see the entry,
+    then ``permission`` checked in the team's effective phase at the server's time."""
+    submission, team = service.visible(session, submission_id=submission_id, actor=actor, lock=lock)
+    authorize(session, actor, team, permission, now)
+    challenge = session.get(Challenge, submission.challenge_id)
+    assert challenge is not None  # a foreign key
+    return Entry(submission, team, teams.competition_of(session, team=team), challenge)
+
+
+@dataclass(frozen=True)
+class FieldView:
+    """One field of the form as the pages show it, in the page's language."""
+
+    id: str
+    type: str
+    label: str
+    help: str | None
+    required: bool
+    max_words: int | None
+    allowed_hosts: list[str] | None
+
+
+def field_views(competition: Competition, lang: str) -> list[FieldView]:
+    return [
+        FieldView(
+            id=spec.id,
+            type=spec.type.value,
+            label=spec.label.get(lang),
+            help=spec.help.get(lang) if spec.help else None,
+            required=spec.required,
+            max_words=spec.max_words,
+            allowed_hosts=spec.allowed_hosts,
+        )
+        for spec in validation.fields_of(service.form_of(competition)).values()
+    ]
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    """One question of the impact questionnaire; ``name`` is its input's name and id."""
+
+    name: str
+    area: str
+    text: str
+    help: str | None
+    choices: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class ImpactView:
+    name: str
+    intro: str
+    questions: list[QuestionView]
+
+
+IMPACT_PREFIX = f"{IMPACT_ANSWERS}."
+
+
+def impact_view(competition: Competition, lang: str) -> ImpactView | None:
+    """The competition's algorithmic impact questionnaire as the editor shows it, if any."""
+    questionnaire = impact.questionnaire_of(competition)
+    if questionnaire is None:
+        return None
+    questions = [
+        QuestionView(
+            name=IMPACT_PREFIX + q.id,
+            area=q.area.get(lang),
+            text=q.text.get(lang),
+            help=q.help.get(lang) if q.help else None,
+            choices=[(c.id, c.label.get(lang)) for c in q.choices],
+        )
+        for q in questionnaire.questions
+    ]
+    return ImpactView(questionnaire.name.get(lang), questionnaire.intro.get(lang), questions)
+
+
+def impact_level(competition: Competition, answers: Mapping[str, Any], lang: str) -> str | None:
+    """'Level II: moderate impact ...' for complete answers; None until then."""
+    questionnaire = impact.questionnaire_of(competition)
+    if questionnaire is None:
+        return None
+    level = impact.assess(questionnaire, dict(answers)).level
+    return questionnaire.levels[level].get(lang) if level else None
+
+
+def as_values(fields: list[FieldView], answers: Mapping[str, Any]) -> dict[str, str]:
+    """Stored answers as the form's inputs hold them."""
+    values: dict[str, str] = {
+        IMPACT_PREFIX + question: choice for question, choice in impact.given(dict(answers)).items()
+    }
+    for spec in fields:
+        value = answers.get(spec.id)
+        if isinstance(value, bool):
+            values[spec.id] = YES if value else NO
+        else:
+            values[spec.id] = "" if value is None else str(value)
+    return values
+
+
+def patch_of(
+    fields: list[FieldView], posted: Mapping[str, str], questionnaire: ImpactView | None = None
+) -> dict[str, Any]:
+    """The posted form as a patch: an empty input clears its field (``None``); the problem
+    statement is never part of it; the questionnaire's answers replace the saved ones as a
+    whole. Anything else goes to the service to be checked."""
+    patch: dict[str, Any] = {}
+    if questionnaire is not None:
+        chosen = {
+            q.name.removeprefix(IMPACT_PREFIX): posted[q.name]
+            for q in questionnaire.questions
+            if posted.get(q.name)
+        }
+        patch[IMPACT_ANSWERS] = chosen or None
+    for spec in fields:
+        if spec.type == FieldType.CHALLENGE.value:
+            continue
+        raw = posted.get(spec.id, "").replace("\r\n", "\n")
+        if spec.type == FieldType.YES_NO.value:
+            patch[spec.id] = {YES: True, NO: False, "": None}.get(raw, raw)
+        else:
+            patch[spec.id] = raw if raw.strip() else None
+    return patch
+
+
+def field_errors(lang: str, problems: list[validation.FieldError]) -> dict[str, str]:
+    return {p.field: gettext(lang, p.message, **p.params) for p in problems}
+
+
+def refusal(lang: str, exc: AppError, values: dict[str, str] | None = None) -> Form:
+    """The form again with the refusal: beside each field for a form's problems, else above."""
+    if isinstance(exc, service.FormInvalid):
+        return Form(values or {}, errors=field_errors(lang, exc.problems))
+    return Form(values or {}, message=translated(lang, exc))
+
+
+def label_of(entry: Entry, field: str, lang: str) -> str:
+    """A field's label, or the question's text for an impact questionnaire answer."""
+    specs = validation.fields_of(service.form_of(entry.competition))
+    if field in specs:
+        return specs[field].label.get(lang)
+    questionnaire = impact.questionnaire_of(entry.competition)
+    question_id = field.removeprefix(f"{IMPACT_ANSWERS}.")
+    for question in questionnaire.questions if questionnaire else []:
+        if question.id == question_id:
+            return question.text.get(lang)
+    return field
+
+
+@dataclass(frozen=True)
+class DeadlineView:
+    local: LocalTime
+    utc: str
+    passed: bool
+
+
+def utc_text(at: datetime) -> str:
+    return at.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def deadline_view(session: Session, entry: Entry, lang: str, now: datetime) -> DeadlineView:
+    """The team's own deadline (an extension included), in the competition's zone and UTC."""
+    at = service.deadline_of(session, team=entry.team, competition=entry.competition)
+    local = moment(at, entry.competition.timezone, lang)
+    return DeadlineView(local=local, utc=utc_text(at), passed=now >= at)
+
+
+def size_text(size: int, lang: str) -> str:
+    """ "512 bytes", "12.5 KB", "3.2 MB" (octets, Ko, Mo in French)."""
+    if size < 1024:
+        return ngettext(lang, "%(num)d byte", "%(num)d bytes", size)
+    if size < 1024 * 1024:
+        return gettext(lang, "%(size)s KB", size=_decimal(size / 1024, lang))
+    return gettext(lang, "%(size)s MB", size=_decimal(size / (1024 * 1024), lang))
+
+
+def _decimal(value: float, lang: str) -> str:
+    text = f"{value:.1f}".removesuffix(".0")
+    return text.replace(".", ",") if lang == "fr" else text
+
+
+def not_found(request: Request, lang: str, exc: NotFound | None = None) -> Response:
+    from frontend.pages import _not_found
+
+    return _not_found(request, lang, exc)

@@ -1,0 +1,235 @@
+"""The editor: every field of the competition's form, the entry's files, its versions.
+
+Saving sends the version the form was loaded at as ``If-Match``: when a teammate saved in the
+meantime, the form comes back with the person's text kept and nothing written.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import Response
+from sqlmodel import Session
+
+from app.accounts.csrf import CsrfFailed, verify_form_token
+from app.competitions.schemas import localized
+from app.core.clock import ClockDep
+from app.core.db import SessionDep
+from app.core.errors import AppError, NotFound
+from app.core.i18n import N_, translator
+from app.identity.actor import Actor
+from app.identity.dependencies import ActorDep
+from app.identity.models import User
+from app.identity.permissions import Permission
+from app.submissions import service, storage, validation
+from app.submissions.dependencies import Id, account_of
+from frontend.accounts.common import Form, form_page, page_router, see_other, to_sign_in
+from frontend.accounts.common import unknown_language as unknown
+from frontend.formatting import moment
+from frontend.submissions.common import (
+    WORD_PATTERN_JS,
+    Entry,
+    as_values,
+    deadline_view,
+    field_views,
+    impact_level,
+    impact_view,
+    load,
+    not_found,
+    patch_of,
+    refusal,
+    size_text,
+)
+
+router = page_router()
+TEMPLATE = "submission/editor.html"
+STATUSES = {"draft": N_("Draft"), "finalized": N_("Finalized"), "withdrawn": N_("Withdrawn")}
+NOTICES = {
+    "saved": N_("Your changes are saved as a new version."),
+    "uploaded": N_("The file is attached to the entry."),
+    "removed": N_("The file is removed from the entry."),
+    "withdrawn": N_("The entry is withdrawn. It can no longer be changed or finalized."),
+}
+
+
+async def posted_form(request: Request) -> dict[str, str]:
+    """The posted fields by name (the form's fields are data, so not declared one by one)."""
+    data = await request.form(max_fields=200)
+    return {key: value for key, value in data.items() if isinstance(value, str)}
+
+
+def may_change(session: Session, actor: Actor, entry: Entry, now: Any) -> bool:
+    """Whether the caller may change the entry now: the same checks a change would make."""
+    try:
+        load(session, actor, entry.id, Permission.EDIT_SUBMISSION, now)
+        service.member_or_refuse(session, entry.team, account_of(actor))
+        service.writable(session, entry.submission, entry.team, now)
+    except AppError:
+        return False
+    return True
+
+
+def attachment_rows(session: Session, entry: Entry, lang: str) -> list[dict[str, Any]]:
+    kinds = {media: kind for kind, (_, media) in storage.MAGIC.items()}
+    return [
+        {
+            "id": row.id,
+            "name": row.filename,
+            "kind": kinds.get(row.media_type, row.media_type).upper(),
+            "size": size_text(row.size, lang),
+            "sha256": row.sha256,
+        }
+        for row in service.attachments_of(session, entry.submission)
+    ]
+
+
+def history(session: Session, entry: Entry, lang: str) -> list[dict[str, Any]]:
+    rows = []
+    for version in reversed(service.versions(session, entry.submission)):
+        author = session.get(User, version.author_id)
+        at = moment(version.created_at, entry.competition.timezone, lang)
+        rows.append({"number": version.number, "author": author.name if author else "", "at": at})
+    return rows
+
+
+def common_context(session: Session, entry: Entry, lang: str, now: Any) -> dict[str, Any]:
+    """What the editor and the review page both show about the entry."""
+    _ = translator(lang)
+    return {
+        "entry": entry,
+        "entry_url": f"/{lang}/submissions/{entry.id}",
+        "team_url": f"/{lang}/teams/{entry.team.id}",
+        "challenge_title": localized(entry.challenge, "title", lang),
+        "status_text": _(STATUSES[entry.submission.status]),
+        "deadline": deadline_view(session, entry, lang, now),
+        "attachments": attachment_rows(session, entry, lang),
+    }
+
+
+def editor_page(
+    request: Request,
+    lang: str,
+    session: Session,
+    actor: Actor,
+    entry: Entry,
+    now: Any,
+    *,
+    form: Form | None = None,
+    base_version: int | None = None,
+    status: int = 200,
+) -> Response:
+    """The editor; ``form`` carries the person's own values when a save was refused."""
+    _ = translator(lang)
+    fields = field_views(entry.competition, lang)
+    current = service.version_of(session, entry.submission, entry.submission.current_version)
+    if form is None:
+        notice = NOTICES.get(request.query_params.get("done", ""))
+        form = Form(notice=_(notice) if notice else None)
+    # what the person typed wins; a refused upload or removal shows the saved answers
+    form.values = {**as_values(fields, current.answers), **form.values}
+    return form_page(
+        request,
+        lang,
+        TEMPLATE,
+        _("Edit the entry"),
+        form=form,
+        status=status,
+        **common_context(session, entry, lang, now),
+        fields=fields,
+        impact=impact_view(entry.competition, lang),
+        impact_level=impact_level(entry.competition, current.answers, lang),
+        version=current.number,
+        base_version=base_version if base_version is not None else current.number,
+        versions=history(session, entry, lang),
+        editable=may_change(session, actor, entry, now),
+        word_pattern=WORD_PATTERN_JS,
+        count_words=validation.count_words,
+        max_size=size_text(entry.competition.attachment_max_bytes, lang),
+        kinds=", ".join(kind.upper() for kind in entry.competition.attachment_types),
+    )
+
+
+@router.get("/{lang}/submissions/{submission_id:int}")
+def edit(
+    request: Request,
+    lang: str,
+    submission_id: Id,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: ActorDep,
+) -> Response:
+    if (redirect := unknown(request, lang)) is not None:
+        return redirect
+    if actor.user is None:
+        return to_sign_in(request, lang)
+    now = clock.now()
+    try:
+        entry = load(session, actor, submission_id, Permission.READ_SUBMISSION, now)
+    except NotFound as exc:
+        return not_found(request, lang, exc)
+    return editor_page(request, lang, session, actor, entry, now)
+
+
+@router.post("/{lang}/submissions/{submission_id:int}")
+def save(
+    request: Request,
+    lang: str,
+    submission_id: Id,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: ActorDep,
+    data: Annotated[dict[str, str], Depends(posted_form)],
+) -> Response:
+    """The next version (303 back to the editor); refused: the form again, nothing written."""
+    if (redirect := unknown(request, lang)) is not None:
+        return redirect
+    if actor.user is None:
+        return to_sign_in(request, lang)
+    now, _ = clock.now(), translator(lang)
+    try:
+        entry = load(session, actor, submission_id, Permission.READ_SUBMISSION, now)
+    except NotFound as exc:
+        return not_found(request, lang, exc)
+    fields, questionnaire = (
+        field_views(entry.competition, lang),
+        impact_view(entry.competition, lang),
+    )
+    values = {f.id: data.get(f.id, "") for f in fields if f.type != "challenge"}
+    for question in questionnaire.questions if questionnaire else []:
+        values[question.name] = data.get(question.name, "")
+    try:
+        verify_form_token(request, data.get("csrf_token"))
+        entry = load(session, actor, submission_id, Permission.EDIT_SUBMISSION, now, lock=True)
+        service.save(
+            session,
+            submission=entry.submission,
+            team=entry.team,
+            user=account_of(actor),
+            patch=patch_of(fields, data, questionnaire),
+            if_match=data.get("version", ""),
+            now=now,
+            actor=actor.label,
+        )
+    except service.StaleVersion as exc:
+        session.rollback()
+        message = _(
+            "A teammate saved version %(version)s while you were editing. Nothing was saved "
+            "and your text is still in the form: compare it with version %(version)s, then "
+            "save again to replace it.",
+            version=exc.number,
+        )
+        form = Form({**as_values(fields, exc.answers), **values}, message=message)
+        return editor_page(
+            request, lang, session, actor, entry, now, form=form, base_version=exc.number,
+            status=409,
+        )  # fmt: skip
+    except (CsrfFailed, AppError) as exc:
+        session.rollback()
+        form = refusal(lang, exc, values)
+        base = int(data["version"]) if data.get("version", "").isdigit() else None
+        status = 422 if isinstance(exc, service.FormInvalid) else exc.status
+        return editor_page(
+            request, lang, session, actor, entry, now, form=form, base_version=base, status=status
+        )
+    return see_other(f"/{lang}/submissions/{submission_id}?done=saved")

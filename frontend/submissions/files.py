@@ -1,0 +1,138 @@
+"""The entry's files from the editor: upload (a plain form, or the same form sent by script
+with ``Accept: application/json`` to show progress) and remove. CSRF is checked either way."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import File, Request, UploadFile
+from fastapi import Form as FormField
+from fastapi.responses import JSONResponse, Response
+from sqlmodel import Session
+
+from app.accounts.csrf import CsrfFailed, verify_form_token
+from app.core.clock import ClockDep
+from app.core.db import SessionDep
+from app.core.errors import AppError, BadRequest, NotFound
+from app.core.i18n import N_, translator
+from app.identity.actor import Actor
+from app.identity.dependencies import ActorDep
+from app.identity.permissions import Permission
+from app.submissions import attachments
+from app.submissions.dependencies import Id, account_of
+from frontend.accounts.common import page_router, see_other, to_sign_in, translated
+from frontend.accounts.common import unknown_language as unknown
+from frontend.submissions.common import load, not_found, refusal
+from frontend.submissions.editor import editor_page
+
+router = page_router()
+Token = Annotated[str, FormField(max_length=2000)]
+
+
+def wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "")
+
+
+def _refused(
+    request: Request,
+    lang: str,
+    session: Session,
+    actor: Actor,
+    submission_id: int,
+    now: datetime,
+    exc: AppError,
+) -> Response:
+    """The refusal, nothing written: JSON for the script, else the editor with the message."""
+    session.rollback()
+    if wants_json(request):
+        body = {"message": translated(lang, exc)}
+        return JSONResponse(body, status_code=exc.status, headers={"Cache-Control": "no-store"})
+    entry = load(session, actor, submission_id, Permission.READ_SUBMISSION, now)
+    return editor_page(
+        request, lang, session, actor, entry, now, form=refusal(lang, exc), status=exc.status
+    )
+
+
+@router.post("/{lang}/submissions/{submission_id:int}/attachments")
+def upload(
+    request: Request,
+    lang: str,
+    submission_id: Id,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: ActorDep,
+    csrf_token: Token = "",
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    """Attach a file (303 back to the editor, or JSON with where to go for the script)."""
+    if (redirect := unknown(request, lang)) is not None:
+        return redirect
+    if actor.user is None:
+        return to_sign_in(request, lang)
+    now = clock.now()
+    try:
+        load(session, actor, submission_id, Permission.READ_SUBMISSION, now)
+    except NotFound as exc:
+        return not_found(request, lang, exc)
+    try:
+        verify_form_token(request, csrf_token)
+        entry = load(session, actor, submission_id, Permission.EDIT_SUBMISSION, now, lock=True)
+        if file is None or not file.filename:
+            raise BadRequest(N_("Choose a file to upload."))
+        attachments.add(
+            session,
+            submission=entry.submission,
+            team=entry.team,
+            user=account_of(actor),
+            source=file.file,
+            filename=file.filename,
+            data_dir=request.app.state.settings.data_dir,
+            now=now,
+            actor=actor.label,
+        )
+    except (CsrfFailed, AppError) as exc:
+        return _refused(request, lang, session, actor, submission_id, now, exc)
+    location = f"/{lang}/submissions/{submission_id}?done=uploaded#attachments"
+    if wants_json(request):
+        message = translator(lang)("The file is attached to the entry.")
+        return JSONResponse({"message": message, "location": location}, status_code=201)
+    return see_other(location)
+
+
+@router.post("/{lang}/submissions/{submission_id:int}/attachments/{attachment_id:int}/remove")
+def remove(
+    request: Request,
+    lang: str,
+    submission_id: Id,
+    attachment_id: Id,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: ActorDep,
+    csrf_token: Token = "",
+) -> Response:
+    """Take a file off the entry (303 back to the editor)."""
+    if (redirect := unknown(request, lang)) is not None:
+        return redirect
+    if actor.user is None:
+        return to_sign_in(request, lang)
+    now = clock.now()
+    try:
+        load(session, actor, submission_id, Permission.READ_SUBMISSION, now)
+    except NotFound as exc:
+        return not_found(request, lang, exc)
+    try:
+        verify_form_token(request, csrf_token)
+        entry = load(session, actor, submission_id, Permission.EDIT_SUBMISSION, now, lock=True)
+        attachments.remove(
+            session,
+            submission=entry.submission,
+            team=entry.team,
+            user=account_of(actor),
+            attachment_id=attachment_id,
+            now=now,
+            actor=actor.label,
+        )
+    except (CsrfFailed, AppError) as exc:
+        return _refused(request, lang, session, actor, submission_id, now, exc)
+    return see_other(f"/{lang}/submissions/{submission_id}?done=removed#attachments")

@@ -1,0 +1,243 @@
+"""Review and finalize an entry, withdraw it, and its receipt.
+
+Finalizing queues the receipt e-mail exactly as the API does (``app.submissions.router``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import BackgroundTasks, Request
+from fastapi import Form as FormField
+from fastapi.responses import Response
+from sqlmodel import Session
+
+from app.accounts.csrf import CsrfFailed, verify_form_token
+from app.competitions.schemas import localized
+from app.core.clock import ClockDep
+from app.core.db import SessionDep
+from app.core.errors import AppError, NotFound
+from app.core.i18n import translator
+from app.identity.actor import Actor
+from app.identity.dependencies import ActorDep
+from app.identity.models import User
+from app.identity.permissions import Permission
+from app.submissions import impact, receipts, service
+from app.submissions.dependencies import Id, account_of
+from app.submissions.router import mail_receipt
+from app.teams import service as teams
+from frontend.accounts.common import Form, form_page, page_router, see_other, to_sign_in
+from frontend.accounts.common import unknown_language as unknown
+from frontend.formatting import moment
+from frontend.submissions.common import (
+    Entry,
+    field_views,
+    label_of,
+    load,
+    not_found,
+    refusal,
+    utc_text,
+)
+from frontend.submissions.editor import common_context, may_change
+
+router = page_router()
+Token = Annotated[str, FormField(max_length=2000)]
+
+
+def answer_rows(entry: Entry, answers: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+    _ = translator(lang)
+    rows = []
+    for spec in field_views(entry.competition, lang):
+        value = answers.get(spec.id)
+        if isinstance(value, bool):
+            value = _("Yes") if value else _("No")
+        elif spec.type == "challenge":
+            value = common_title(entry, lang)
+        rows.append({"id": spec.id, "label": spec.label, "type": spec.type, "value": value})
+    return rows
+
+
+def impact_rows(entry: Entry, answers: dict[str, Any], lang: str) -> dict[str, Any] | None:
+    """The questionnaire as it will be frozen: each question with its answer, and the level."""
+    questionnaire = impact.questionnaire_of(entry.competition)
+    return impact.report(questionnaire, answers, lang) if questionnaire else None
+
+
+def common_title(entry: Entry, lang: str) -> str:
+    return localized(entry.challenge, "title", lang)
+
+
+def eligibility_problems(session: Session, entry: Entry, lang: str) -> list[dict[str, str]]:
+    """Rules for taking part or for funding that the team does not (yet) meet."""
+    _ = translator(lang)
+    report = teams.report(session, team=entry.team)
+    levels = {"participation": _("To take part"), "funding": _("To receive funding")}
+    return [
+        {"level": levels[row.rule.level], "text": row.rule.explanation.get(lang)}
+        for row in report.rules
+        if row.rule.level in levels and row.result != "pass"
+    ]
+
+
+def review_page(
+    request: Request,
+    lang: str,
+    session: Session,
+    actor: Actor,
+    entry: Entry,
+    now: datetime,
+    *,
+    form: Form | None = None,
+    status: int = 200,
+) -> Response:
+    _ = translator(lang)
+    answers = service.version_of(session, entry.submission, entry.submission.current_version)
+    entry_url = f"/{lang}/submissions/{entry.id}"
+    missing = [
+        {"label": label_of(entry, p.field, lang), "url": f"{entry_url}#{p.field}"}
+        for p in service.missing_answers(entry.competition, answers.answers)
+    ]
+    return form_page(
+        request,
+        lang,
+        "submission/review.html",
+        _("Review and finalize the entry"),
+        form=form,
+        status=status,
+        **common_context(session, entry, lang, now),
+        version=answers.number,
+        answers=answer_rows(entry, answers.answers, lang),
+        impact=impact_rows(entry, answers.answers, lang),
+        missing=missing,
+        problems=eligibility_problems(session, entry, lang),
+        editable=may_change(session, actor, entry, now),
+        receipt=service.current_receipt(session, entry.submission),
+    )
+
+
+def _guard(request: Request, lang: str, actor: Actor) -> Response | None:
+    if (redirect := unknown(request, lang)) is not None:
+        return redirect
+    return to_sign_in(request, lang) if actor.user is None else None
+
+
+@router.get("/{lang}/submissions/{submission_id:int}/review")
+def review(
+    request: Request, lang: str, submission_id: Id, session: SessionDep, clock: ClockDep,
+    actor: ActorDep,
+) -> Response:  # fmt: skip
+    """Every answer as it will be frozen, what is still missing, and the Finalize button."""
+    if (redirect := _guard(request, lang, actor)) is not None:
+        return redirect
+    try:
+        entry = load(session, actor, submission_id, Permission.READ_SUBMISSION, clock.now())
+    except NotFound as exc:
+        return not_found(request, lang, exc)
+    return review_page(request, lang, session, actor, entry, clock.now())
+
+
+@router.post("/{lang}/submissions/{submission_id:int}/finalize")
+def finalize(
+    request: Request, lang: str, submission_id: Id, background: BackgroundTasks,
+    session: SessionDep, clock: ClockDep, actor: ActorDep, csrf_token: Token = "",
+) -> Response:  # fmt: skip
+    """Freeze the current version (303 to its receipt, e-mailed to every member)."""
+    if (redirect := _guard(request, lang, actor)) is not None:
+        return redirect
+    now, _ = clock.now(), translator(lang)
+    try:
+        entry = load(session, actor, submission_id, Permission.READ_SUBMISSION, now)
+    except NotFound as exc:
+        return not_found(request, lang, exc)
+    try:
+        verify_form_token(request, csrf_token)
+        entry = load(session, actor, submission_id, Permission.FINALIZE_SUBMISSION, now, lock=True)
+        receipt, new = service.finalize(
+            session, submission=entry.submission, team=entry.team, user=account_of(actor),
+            now=now, actor=actor.label,
+        )  # fmt: skip
+    except (CsrfFailed, AppError) as exc:
+        session.rollback()
+        form = refusal(lang, exc)
+        if isinstance(exc, service.FormInvalid):
+            message = _("The entry cannot be finalized yet: answer everything listed as missing.")
+            form = Form(message=message)
+        return review_page(request, lang, session, actor, entry, now, form=form, status=exc.status)
+    if new:
+        mail_receipt(request, background, session, entry.team, receipt)
+    return see_other(f"/{lang}/submissions/{submission_id}/receipt")
+
+
+@router.post("/{lang}/submissions/{submission_id:int}/withdraw")
+def withdraw(
+    request: Request, lang: str, submission_id: Id, session: SessionDep, clock: ClockDep,
+    actor: ActorDep, csrf_token: Token = "", confirm: Annotated[str, FormField(max_length=10)] = "",
+) -> Response:  # fmt: skip
+    """Withdraw the entry once the person has ticked "I understand" (303 to the editor)."""
+    if (redirect := _guard(request, lang, actor)) is not None:
+        return redirect
+    now, _ = clock.now(), translator(lang)
+    try:
+        entry = load(session, actor, submission_id, Permission.READ_SUBMISSION, now)
+    except NotFound as exc:
+        return not_found(request, lang, exc)
+    try:
+        verify_form_token(request, csrf_token)
+        entry = load(session, actor, submission_id, Permission.WITHDRAW_SUBMISSION, now, lock=True)
+        if confirm != "yes":
+            message = _("Tick the box to confirm that you want to withdraw the entry.")
+            form = Form(errors={"confirm": message})
+            return review_page(request, lang, session, actor, entry, now, form=form, status=422)
+        service.withdraw(
+            session, submission=entry.submission, team=entry.team, user=account_of(actor),
+            now=now, actor=actor.label,
+        )  # fmt: skip
+    except (CsrfFailed, AppError) as exc:
+        session.rollback()
+        return review_page(
+            request, lang, session, actor, entry, now, form=refusal(lang, exc), status=exc.status
+        )
+    return see_other(f"/{lang}/submissions/{submission_id}?done=withdrawn")
+
+
+def finalized_by(session: Session, label: str) -> str:
+    """The person behind an actor label ("user:3"), else the label itself."""
+    kind, _, key = label.partition(":")
+    user = session.get(User, int(key)) if kind == "user" and key.isdigit() else None
+    return user.name if user else label
+
+
+@router.get("/{lang}/submissions/{submission_id:int}/receipt")
+def receipt(
+    request: Request, lang: str, submission_id: Id, session: SessionDep, clock: ClockDep,
+    actor: ActorDep,
+) -> Response:  # fmt: skip
+    """The current receipt, printable, with how to recompute its digest; 404 until finalized."""
+    if (redirect := _guard(request, lang, actor)) is not None:
+        return redirect
+    _ = translator(lang)
+    try:
+        entry = load(session, actor, submission_id, Permission.READ_SUBMISSION, clock.now())
+        found = service.current_receipt(session, entry.submission)
+        if found is None:
+            raise NotFound("This entry has not been finalized.")
+    except NotFound as exc:
+        return not_found(request, lang, exc)
+    return form_page(
+        request,
+        lang,
+        "submission/receipt.html",
+        _("Receipt of the entry"),
+        entry=entry,
+        entry_url=f"/{lang}/submissions/{entry.id}",
+        team_url=f"/{lang}/teams/{entry.team.id}",
+        challenge_title=common_title(entry, lang),
+        receipt=found,
+        at_local=moment(found.finalized_at, entry.competition.timezone, lang),
+        at_utc=utc_text(found.finalized_at),
+        by=finalized_by(session, found.finalized_by),
+        files=found.snapshot.get("attachments", []),
+        recipe=receipts.RECIPE,
+        canonical=receipts.canonical(found.snapshot),
+    )

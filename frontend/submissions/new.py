@@ -1,0 +1,124 @@
+"""Start an entry: choose the problem statement and a title; the draft is version 1."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Form as FormField
+from fastapi import Request
+from fastapi.responses import Response
+from sqlmodel import Session
+
+from app.accounts.csrf import CsrfFailed, verify_form_token
+from app.competitions import service as competitions
+from app.competitions.schemas import localized
+from app.core.clock import ClockDep
+from app.core.db import SessionDep
+from app.core.errors import AppError, NotFound
+from app.core.i18n import translator
+from app.identity.actor import Actor
+from app.identity.dependencies import ActorDep
+from app.identity.permissions import Permission
+from app.submissions import service, validation
+from app.submissions.dependencies import Id, account_of, authorize
+from app.teams import service as teams
+from app.teams.models import Team
+from frontend.accounts.common import Form, form_page, page_router, see_other, to_sign_in
+from frontend.accounts.common import unknown_language as unknown
+from frontend.submissions.common import not_found, refusal
+
+router = page_router()
+TEMPLATE = "submission/new.html"
+TITLE = "title"
+Text = Annotated[str, FormField(max_length=20_000)]
+
+
+def _page(
+    request: Request, lang: str, session: Session, team: Team, form: Form, status: int = 200
+) -> Response:
+    _ = translator(lang)
+    competition = teams.competition_of(session, team=team)
+    form_spec = service.form_of(competition)
+    challenges = competitions.challenges(session, competition=competition)
+    titles = {c.id: localized(c, "title", lang) for c in challenges}
+    return form_page(
+        request,
+        lang,
+        TEMPLATE,
+        _("Start an entry"),
+        form=form,
+        status=status,
+        team=team,
+        team_url=f"/{lang}/teams/{team.id}",
+        competition=localized(competition, "name", lang),
+        challenge_field=validation.challenge_field(form_spec),
+        challenges=[(c.slug, localized(c, "title", lang)) for c in challenges],
+        has_title=TITLE in validation.fields_of(form_spec),
+        entries=[
+            (s.id, titles.get(s.challenge_id, ""), s.status)
+            for s in service.entries_of(session, team=team)
+        ],
+        action=f"/{lang}/teams/{team.id}/submissions/new",
+    )
+
+
+def _team(
+    session: Session, actor: Actor, team_id: int, permission: Permission, now: object
+) -> Team:
+    team = teams.visible_team(session, team_id=team_id, actor=actor)
+    authorize(session, actor, team, permission, now)  # type: ignore[arg-type]
+    return team
+
+
+@router.get("/{lang}/teams/{team_id:int}/submissions/new")
+def new_entry(
+    request: Request, lang: str, team_id: Id, session: SessionDep, clock: ClockDep, actor: ActorDep
+) -> Response:
+    """The problem statements to choose from, for the team's members and organizers."""
+    if (redirect := unknown(request, lang)) is not None:
+        return redirect
+    if actor.user is None:
+        return to_sign_in(request, lang)
+    try:
+        team = _team(session, actor, team_id, Permission.READ_SUBMISSION, clock.now())
+    except NotFound as exc:
+        return not_found(request, lang, exc)
+    return _page(request, lang, session, team, Form())
+
+
+@router.post("/{lang}/teams/{team_id:int}/submissions/new")
+def create_entry(
+    request: Request,
+    lang: str,
+    team_id: Id,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: ActorDep,
+    csrf_token: Annotated[str, FormField(max_length=2000)] = "",
+    challenge: Annotated[str, FormField(max_length=200)] = "",
+    title: Text = "",
+) -> Response:
+    """The draft, then the editor (303); a refusal is shown on the page and writes nothing."""
+    if (redirect := unknown(request, lang)) is not None:
+        return redirect
+    if actor.user is None:
+        return to_sign_in(request, lang)
+    now, values = clock.now(), {"challenge": challenge, TITLE: title}
+    try:
+        team = _team(session, actor, team_id, Permission.READ_SUBMISSION, now)
+    except NotFound as exc:
+        return not_found(request, lang, exc)
+    try:
+        verify_form_token(request, csrf_token)
+        authorize(session, actor, team, Permission.EDIT_SUBMISSION, now)
+        field = validation.challenge_field(
+            service.form_of(teams.competition_of(session, team=team))
+        )
+        answers = {field: challenge or None, TITLE: title.strip() or None}
+        submission, _version = service.create(
+            session, team=team, user=account_of(actor), answers=answers, now=now, actor=actor.label
+        )
+    except (CsrfFailed, AppError) as exc:
+        session.rollback()
+        return _page(request, lang, session, team, refusal(lang, exc, values), exc.status)
+    return see_other(f"/{lang}/submissions/{submission.id}")

@@ -1,0 +1,135 @@
+"""The caller's team in a competition: a redirect to it, or the form that forms one."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Form as FormField
+from fastapi import Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from app.accounts.csrf import CsrfFailed, verify_form_token
+from app.accounts.service import FieldError
+from app.competitions import service as competitions
+from app.competitions.dependencies import public_competition
+from app.competitions.models import Competition
+from app.competitions.schemas import localized
+from app.core.clock import Clock, ClockDep
+from app.core.db import SessionDep, pk
+from app.core.errors import AppError, NotFound
+from app.core.i18n import N_, gettext, translator
+from app.identity import service as identity
+from app.identity.actor import Actor
+from app.identity.dependencies import ActorDep
+from app.identity.permissions import Permission
+from app.teams import service as teams
+from app.teams.schemas import TeamIn
+from frontend.accounts.common import Form, page_router, refused, see_other, translated
+from frontend.teams import views
+from frontend.teams.common import guard, not_found, show
+from frontend.views import Page, path
+
+router = page_router()
+Text = Annotated[str, FormField(max_length=2000)]
+NOTICES = {"left": N_("You left the team.")}
+
+
+def _authorize(session: Session, actor: Actor, competition: Competition, clock: Clock) -> None:
+    """The same check as ``POST /api/v1/competitions/{slug}/teams``."""
+    phase = competitions.phase_of(session, competition=competition, now=clock.now())
+    identity.authorize(actor, Permission.FORM_TEAM, competition=competition, phase=phase)
+
+
+def _page(
+    session: Session, actor: Actor, competition: Competition, clock: Clock, lang: str
+) -> Page:
+    _ = translator(lang)
+    try:
+        _authorize(session, actor, competition, clock)
+        closed = None
+    except AppError as exc:
+        closed = translated(lang, exc)
+    name = localized(competition, "name", lang)
+    home = path(lang, "competitions", competition.slug)
+    context = {
+        "competition_name": name,
+        "competition_url": home,
+        "action": path(lang, "competitions", competition.slug, "team"),
+        "closed": closed,
+        "limit": competition.team_size_max,
+    }
+    crumbs = [(_("Competitions"), path(lang)), (name, home)]
+    return Page("team/form.html", _("Form a team"), context, breadcrumbs=crumbs)
+
+
+@router.get("/{lang}/competitions/{slug}/team")
+def my_team(
+    request: Request,
+    lang: str,
+    slug: str,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: ActorDep,
+    notice: str | None = None,
+) -> Response:
+    """To the caller's team in the competition, or the form to form one."""
+    if (redirect := guard(request, lang, actor)) is not None:
+        return redirect
+    try:
+        competition = public_competition(session, clock, slug).competition
+    except NotFound as exc:
+        return not_found(request, lang, exc)
+    user_id = actor.user.id if actor.user else None
+    if (team_id := views.team_in(session, competition=competition, user_id=user_id)) is not None:
+        return see_other(path(lang, "teams", str(team_id)))
+    shown = gettext(lang, NOTICES[notice]) if notice in NOTICES else None
+    page = _page(session, actor, competition, clock, lang)
+    return show(request, lang, page, form=Form(notice=shown))
+
+
+def _team_name(lang: str, name: str) -> str:
+    try:
+        return TeamIn.model_validate({"name": name}).name
+    except ValidationError:
+        raise FieldError(
+            N_("Enter a name for the team (at most 120 characters)."), field="name"
+        ) from None
+
+
+@router.post("/{lang}/competitions/{slug}/team")
+def form_team(
+    request: Request,
+    lang: str,
+    slug: str,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: ActorDep,
+    csrf_token: Text = "",
+    name: Text = "",
+) -> Response:
+    """Form the team through the same service and checks as the API; the caller is captain."""
+    if (redirect := guard(request, lang, actor)) is not None:
+        return redirect
+    assert actor.user is not None
+    try:
+        competition = public_competition(session, clock, slug).competition
+    except NotFound as exc:
+        return not_found(request, lang, exc)
+    try:
+        verify_form_token(request, csrf_token)
+        _authorize(session, actor, competition, clock)
+        team = teams.create_team(
+            session,
+            competition=competition,
+            user=actor.user,
+            name=_team_name(lang, name),
+            now=clock.now(),
+            actor=actor.label,
+        )
+    except (CsrfFailed, AppError) as exc:
+        page = _page(session, actor, competition, clock, lang)
+        form = refused(lang, exc, {"name": name})
+        return show(request, lang, page, form=form, status=exc.status, headers=exc.headers)
+    return see_other(path(lang, "teams", str(pk(team))) + "?notice=formed")

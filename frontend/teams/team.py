@@ -1,0 +1,269 @@
+"""The team page and what its members do there: invite, leave, remove, hand over.
+
+Every change goes through the same service and checks as the teams API; a refusal shows the
+team page again with the error (and the error's status), having changed nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Form as FormField
+from fastapi import Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from app.accounts.csrf import CsrfFailed, verify_form_token
+from app.accounts.service import FieldError
+from app.core.clock import ClockDep
+from app.core.db import SessionDep, pk
+from app.core.errors import AppError, BadRequest, NotFound
+from app.core.i18n import N_, gettext
+from app.identity.actor import Actor
+from app.identity.dependencies import ActorDep
+from app.identity.models import User
+from app.identity.permissions import Permission
+from app.teams import mailing
+from app.teams import service as teams
+from app.teams.models import Team
+from app.teams.schemas import TeamInvitationIn
+from frontend.accounts.common import Form, page_router, refused, see_other, translated
+from frontend.teams import views
+from frontend.teams.common import MAX_ID, guard, not_found, show
+from frontend.views import path
+
+router = page_router()
+Text = Annotated[str, FormField(max_length=2000)]
+NOTICES = {
+    "formed": N_("Your team is formed. You are its captain: invite your teammates below."),
+    "removed": N_("The member was removed from the team."),
+    "captain": N_("The captain role was handed over."),
+    "declared": N_("The team's declarations are saved."),
+}
+# A change: (team, the signed-in person, now) -> where to go once it is done.
+Change = Callable[[Team, User, datetime], Response]
+
+
+def _team(
+    session: Session,
+    actor: Actor,
+    team_id: int,
+    permission: Permission,
+    now: datetime,
+    *,
+    captain: bool = False,
+) -> Team:
+    """The team, visible to the caller, who may exercise ``permission`` on it now."""
+    if not 1 <= team_id <= MAX_ID:
+        raise NotFound("There is no team %(id)s.", id=team_id)
+    team = teams.visible_team(session, team_id=team_id, actor=actor)
+    teams.authorize_on_team(session, actor, team, permission, now)
+    if captain:
+        assert actor.user is not None
+        teams.require_captain(team, actor.user)
+    return team
+
+
+@router.get("/{lang}/teams/{team_id:int}")
+def team_page(
+    request: Request,
+    lang: str,
+    team_id: int,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: ActorDep,
+    notice: str | None = None,
+) -> Response:
+    """The team, for its members and the competition's organizers; the 404 page for others."""
+    if (redirect := guard(request, lang, actor)) is not None:
+        return redirect
+    now = clock.now()
+    try:
+        team = _team(session, actor, team_id, Permission.READ_TEAM, now)
+    except NotFound as exc:
+        return not_found(request, lang, exc)
+    except AppError as exc:
+        return not_found(request, lang, NotFound(translated(lang, exc)))
+    shown = gettext(lang, NOTICES[notice]) if notice in NOTICES else None
+    page = views.team_page(session, team=team, actor=actor, now=now, lang=lang)
+    return show(request, lang, page, form=Form(notice=shown))
+
+
+def _act(
+    request: Request,
+    lang: str,
+    team_id: int,
+    session: SessionDep,
+    now: datetime,
+    actor: Actor,
+    csrf_token: str,
+    change: Change,
+    values: dict[str, str] | None = None,
+) -> Response:
+    """Check the form token, make the change; on refusal the team page with the error."""
+    if (redirect := guard(request, lang, actor)) is not None:
+        return redirect
+    assert actor.user is not None
+    if team_id > MAX_ID:
+        return not_found(request, lang)
+    try:
+        team = teams.visible_team(session, team_id=team_id, actor=actor)
+    except NotFound as exc:
+        return not_found(request, lang, exc)
+    try:
+        verify_form_token(request, csrf_token)
+        return change(team, actor.user, now)
+    except (CsrfFailed, AppError) as exc:
+        session.rollback()  # a refusal keeps nothing, even from a step that went before it
+        page = views.team_page(session, team=team, actor=actor, now=now, lang=lang)
+        form = refused(lang, exc, values or {})
+        return show(request, lang, page, form=form, status=exc.status, headers=exc.headers)
+
+
+def _back(lang: str, team: Team, notice: str) -> Response:
+    return see_other(path(lang, "teams", str(pk(team))) + f"?notice={notice}")
+
+
+def _email(value: str) -> str:
+    try:
+        return str(TeamInvitationIn.model_validate({"email": value.strip()}).email)
+    except ValidationError:
+        raise FieldError(
+            N_("Enter an e-mail address in the form name@example.org."), field="email"
+        ) from None
+
+
+@router.post("/{lang}/teams/{team_id:int}/invitations")
+def invite(
+    request: Request,
+    lang: str,
+    team_id: int,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: ActorDep,
+    csrf_token: Text = "",
+    email: Text = "",
+) -> Response:
+    """The captain invites by e-mail; the link and code are shown once, here."""
+
+    def change(team: Team, user: User, now: datetime) -> Response:
+        _team(session, actor, pk(team), Permission.MANAGE_TEAM, now, captain=True)
+        invitation, code = teams.invite(
+            session, team=team, email=_email(email), now=now, actor=actor.label
+        )
+        settings = request.app.state.settings
+        mailing.send_invitation(
+            settings, session, team=team, invitation=invitation, code=code, lang=lang
+        )
+        invited = {
+            "email": invitation.email,
+            "link": mailing.join_link(settings, lang, code),
+            "code": code,
+        }
+        notice = gettext(lang, "The invitation was sent to %(email)s.", email=invitation.email)
+        page = views.team_page(session, team=team, actor=actor, now=now, lang=lang, invited=invited)
+        return show(request, lang, page, form=Form(notice=notice))
+
+    return _act(
+        request, lang, team_id, session, clock.now(), actor, csrf_token, change, {"email": email}
+    )
+
+
+@router.post("/{lang}/teams/{team_id:int}/leave")
+def leave(
+    request: Request,
+    lang: str,
+    team_id: int,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: ActorDep,
+    csrf_token: Text = "",
+) -> Response:
+    """Leave the team; the last one out dissolves it. Back to the competition's team page."""
+
+    def change(team: Team, user: User, now: datetime) -> Response:
+        _team(session, actor, pk(team), Permission.MANAGE_TEAM, now)
+        slug = teams.competition_of(session, team=team).slug
+        teams.leave(session, team=team, user=user, now=now, actor=actor.label)
+        return see_other(path(lang, "competitions", slug, "team") + "?notice=left")
+
+    return _act(request, lang, team_id, session, clock.now(), actor, csrf_token, change)
+
+
+@router.post("/{lang}/teams/{team_id:int}/members/{user_id:int}/remove")
+def remove(
+    request: Request,
+    lang: str,
+    team_id: int,
+    user_id: int,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: ActorDep,
+    csrf_token: Text = "",
+) -> Response:
+    """The captain removes a member."""
+
+    def change(team: Team, user: User, now: datetime) -> Response:
+        _team(session, actor, pk(team), Permission.MANAGE_TEAM, now, captain=True)
+        teams.remove(session, team=team, user_id=user_id, now=now, actor=actor.label)
+        return _back(lang, team, "removed")
+
+    return _act(request, lang, team_id, session, clock.now(), actor, csrf_token, change)
+
+
+@router.post("/{lang}/teams/{team_id:int}/captain")
+def hand_over(
+    request: Request,
+    lang: str,
+    team_id: int,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: ActorDep,
+    csrf_token: Text = "",
+    user_id: Text = "",
+) -> Response:
+    """The captain hands the role, and with it the primary contact, to another member."""
+
+    def change(team: Team, user: User, now: datetime) -> Response:
+        _team(session, actor, pk(team), Permission.MANAGE_TEAM, now, captain=True)
+        if not user_id.isdigit() or not 1 <= int(user_id) <= MAX_ID:
+            raise BadRequest("This person is not a member of the team.")
+        teams.hand_over(session, team=team, user_id=int(user_id), now=now, actor=actor.label)
+        return _back(lang, team, "captain")
+
+    return _act(request, lang, team_id, session, clock.now(), actor, csrf_token, change)
+
+
+@router.post("/{lang}/teams/{team_id:int}/declarations")
+def declare(
+    request: Request,
+    lang: str,
+    team_id: int,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: ActorDep,
+    csrf_token: Text = "",
+    guardian_name: Text = "",
+    funding_attestation: Text = "",
+) -> Response:
+    """The captain's declarations that the eligibility rules read: a parent or guardian named
+    when the captain is under 18, and the attestation that the team can sign a funding
+    agreement (an unchecked box withdraws it)."""
+    values = {"guardian_name": guardian_name, "funding_attestation": funding_attestation}
+
+    def change(team: Team, user: User, now: datetime) -> Response:
+        _team(session, actor, pk(team), Permission.MANAGE_TEAM, now, captain=True)
+        guardian = guardian_name.strip()
+        if len(guardian) > 200:
+            raise FieldError(N_("Use at most 200 characters."), field="guardian_name")
+        changes: dict[str, object] = {
+            "guardian_name": guardian or None,
+            "funding_attestation": bool(funding_attestation),
+        }
+        teams.update_team(session, team=team, changes=changes, now=now, actor=actor.label)
+        return _back(lang, team, "declared")
+
+    return _act(request, lang, team_id, session, clock.now(), actor, csrf_token, change, values)

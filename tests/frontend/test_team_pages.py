@@ -1,0 +1,200 @@
+"""The team pages, as a signed-in person uses them: form a team, read the eligibility panel,
+invite, hand over, remove, leave; refusals change nothing."""
+
+# ruff: noqa: F401, F811 (the account tests' fixtures ``web`` and ``mailbox``, used by name)
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from app.core.db import new_session
+from app.identity import service as identity
+from app.teams.models import TeamInvitation
+from tests.accounts.conftest import Mailbox, mailbox, path_of, post_form, signed_up, web
+from tests.conftest import DURING_SPRINT
+from tests.teams.factories import G7, form, invite_code, join, person
+
+HOME = f"/en/competitions/{G7}/team"
+CODE = re.compile(r"/en/teams/join/([A-Za-z0-9_-]+)")
+
+
+def _profile(engine: Engine, email: str, **changes: object) -> None:
+    with new_session(engine, write=True) as session, session.begin():
+        user = identity.get_user_by_email(session, email=email)
+        assert user is not None
+        identity.update_profile(session, user=user, changes=changes, now=DURING_SPRINT)
+
+
+def _form_team(web: TestClient, name: str = "Les Castors") -> str:
+    """Form a team on the page; the team page's path."""
+    response = post_form(web, HOME, {"name": name})
+    assert response.status_code == 303, response.text
+    return response.headers["location"].split("?")[0]
+
+
+def _invite(web: TestClient, page: str, email: str) -> str:
+    """Invite on the team page; the code it shows."""
+    sent = post_form(web, page, {"email": email}, action=page + "/invitations")
+    assert sent.status_code == 200, sent.text
+    shown = CODE.search(sent.text)
+    assert shown is not None
+    return shown.group(1)
+
+
+def _invitations(engine: Engine) -> int:
+    with new_session(engine) as session:
+        return len(session.exec(select(TeamInvitation)).all())
+
+
+def _members(web: TestClient, team_id: str, headers: dict[str, str]) -> list[dict[str, object]]:
+    return list(web.get(f"/api/v1/teams/{team_id}", headers=headers).json()["members"])
+
+
+def test_forming_a_team_then_finding_it_again(web: TestClient, mailbox: Mailbox) -> None:
+    assert web.get(HOME).headers["location"].startswith("/en/account/sign-in?next=")
+    signed_up(web, mailbox, "ada@example.org")
+    blank = post_form(web, HOME, {"name": "   "})
+    assert blank.status_code == 400 and 'id="name-error"' in blank.text
+    page = _form_team(web)
+    assert re.fullmatch(r"/en/teams/\d+", page)
+    shown = web.get(page + "?notice=formed")
+    assert shown.status_code == 200
+    assert "Les Castors" in shown.text and "captain" in shown.text
+    assert "1 of 4 places taken" in shown.text
+    assert "1 December 2025, 15:00 ET" in shown.text and "20:00 UTC" in shown.text
+    again = web.get(HOME)
+    assert again.status_code == 303 and again.headers["location"] == page
+    assert "Your team" in web.get(f"/en/competitions/{G7}").text
+
+
+def test_a_team_is_a_404_to_outsiders(web: TestClient, mailbox: Mailbox, loaded: Engine) -> None:
+    _, captain = person(loaded, "cap@example.org")
+    team = form(web, captain)
+    signed_up(web, mailbox, "nosy@example.org")
+    assert web.get(f"/en/teams/{team['id']}").status_code == 404
+    assert web.get("/fr/teams/99999999999").status_code == 404
+    mine = _form_team(web, "Nosy")
+    refused = post_form(web, mine, {}, action=f"/en/teams/{team['id']}/leave")
+    assert refused.status_code == 404
+    assert len(_members(web, str(team["id"]), captain)) == 1
+
+
+def test_the_eligibility_panel_says_what_is_unknown_and_why(
+    web: TestClient, mailbox: Mailbox, loaded: Engine
+) -> None:
+    signed_up(web, mailbox, "ada@example.org")
+    page = _form_team(web)
+    en = web.get(page).text
+    assert "Not known yet" in en and "country of legal residence" in en
+    assert "Your team may not take part yet" in en
+    assert 'href="/en/account/profile"' in en
+    fr = web.get(page.replace("/en/", "/fr/")).text
+    assert "Pas encore connu" in fr and "pays de résidence légale" in fr
+    assert 'href="/fr/account/profile"' in fr
+
+    _profile(loaded, "ada@example.org", country_of_residence="FR", age_bracket="18-29")
+    en = web.get(page).text
+    assert "Not known yet" not in en and "Your team may take part." in en
+    assert "Recognition only" in en and "dedicated pool" in en
+    fr = web.get(page.replace("/en/", "/fr/")).text
+    assert "Reconnaissance seulement" in fr and "volet qui leur est réservé" in fr
+
+
+def test_inviting_by_email_shows_the_link_once_and_mails_it(
+    web: TestClient, mailbox: Mailbox, loaded: Engine
+) -> None:
+    signed_up(web, mailbox, "ada@example.org")
+    page = _form_team(web)
+    sent = post_form(web, page, {"email": "ivy@example.org"}, action=page + "/invitations")
+    assert sent.status_code == 200 and "sent to ivy@example.org" in sent.text
+    shown = CODE.search(sent.text)
+    assert shown is not None
+    assert path_of(mailbox.link_to("ivy@example.org")) == f"/en/teams/join/{shown.group(1)}"
+    assert _invitations(loaded) == 1
+    assert shown.group(1) not in web.get(page).text
+
+
+def test_a_refused_invitation_changes_nothing(
+    web: TestClient, mailbox: Mailbox, loaded: Engine
+) -> None:
+    signed_up(web, mailbox, "ada@example.org")
+    page = _form_team(web)
+    bad = post_form(web, page, {"email": "not an address"}, action=page + "/invitations")
+    assert bad.status_code == 400 and 'id="email-error"' in bad.text
+    assert 'value="not an address"' in bad.text
+    _, captain = person(loaded, "cap@example.org")
+    other = form(web, captain, "Autre")
+    assert post_form(web, page, {}, action=page + "/leave").status_code == 303
+    joining = f"/en/teams/join/{invite_code(web, other['id'], captain, 'ada@example.org')}"
+    assert post_form(web, joining, {}).status_code == 200
+    mailbox.messages.clear()
+    count = _invitations(loaded)
+    theirs = f"/en/teams/{other['id']}"
+    refused = post_form(web, theirs, {"email": "x@example.org"}, action=theirs + "/invitations")
+    assert refused.status_code == 403 and "Only the team" in refused.text
+    assert _invitations(loaded) == count and not mailbox.messages
+
+
+def test_handing_over_removing_and_leaving(
+    web: TestClient, mailbox: Mailbox, loaded: Engine
+) -> None:
+    signed_up(web, mailbox, "ada@example.org")
+    page = _form_team(web)
+    team_id = page.rsplit("/", 1)[1]
+    others = [person(loaded, f"m{n}@example.org") for n in (1, 2)]
+    for n, (_, headers) in enumerate(others, 1):
+        assert join(web, _invite(web, page, f"m{n}@example.org"), headers).status_code == 200
+    (one, one_headers), (two, _) = others
+
+    stays = post_form(web, page, {}, action=page + "/leave")
+    assert stays.status_code == 409 and "Hand over the captain role" in stays.text
+    removed = post_form(web, page, {}, action=f"{page}/members/{two}/remove")
+    assert removed.status_code == 303 and removed.headers["location"].endswith("notice=removed")
+    assert "removed from the team" in web.get(removed.headers["location"]).text
+    handed = post_form(web, page, {"user_id": str(one)}, action=page + "/captain")
+    assert handed.status_code == 303
+    read = web.get(f"/api/v1/teams/{team_id}", headers=one_headers).json()
+    assert read["captain_id"] == one and len(read["members"]) == 2
+    not_captain = post_form(web, page, {}, action=f"{page}/members/{one}/remove")
+    assert not_captain.status_code == 403
+    left = post_form(web, page, {}, action=page + "/leave")
+    assert left.status_code == 303 and left.headers["location"] == HOME + "?notice=left"
+    assert "You left the team." in web.get(left.headers["location"]).text
+    assert len(_members(web, team_id, one_headers)) == 1
+
+
+def test_a_change_without_the_form_token_is_refused(web: TestClient, mailbox: Mailbox) -> None:
+    signed_up(web, mailbox, "ada@example.org")
+    page = _form_team(web)
+    refused = web.post(page + "/leave", data={"csrf_token": "stale"})
+    assert refused.status_code == 403 and "Les Castors" in refused.text
+    assert web.get(HOME).headers["location"] == page
+    formed = web.post(HOME, data={"csrf_token": "stale", "name": "Twice"})
+    assert formed.status_code == 403
+
+
+def test_the_captain_attests_funding_and_names_a_guardian(
+    web: TestClient, mailbox: Mailbox, loaded: Engine
+) -> None:
+    signed_up(web, mailbox, "ada@example.org")
+    _profile(loaded, "ada@example.org", country_of_residence="FR", age_bracket="18-29")
+    page = _form_team(web)
+    assert "Recognition only" in web.get(page).text
+    too_long = post_form(web, page, {"guardian_name": "x" * 201}, action=page + "/declarations")
+    assert too_long.status_code == 400 and 'id="guardian_name-error"' in too_long.text
+    saved = post_form(
+        web,
+        page,
+        {"funding_attestation": "yes", "guardian_name": " Grace Hopper "},
+        action=page + "/declarations",
+    )
+    assert saved.status_code == 303
+    shown = web.get(saved.headers["location"]).text
+    assert "The team&#39;s declarations are saved." in shown
+    assert "Your team may receive funding if its entry is selected." in shown
+    assert 'value="Grace Hopper"' in shown and "Recognition only" not in shown
+    withdrawn = post_form(web, page, {}, action=page + "/declarations")
+    assert withdrawn.status_code == 303 and "Recognition only" in web.get(page).text
