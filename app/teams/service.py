@@ -185,7 +185,14 @@ def update_team(
 def invite(
     session: Session, *, team: Team, email: str, now: datetime, actor: str
 ) -> tuple[TeamInvitation, str]:
-    """A single-use, expiring invitation; returns the row and the code (shown once)."""
+    """A single-use, expiring invitation; returns the row and the code (shown once). A full
+    team invites nobody (joining checks the room again, under the team's lock)."""
+    limit = competition_of(session, team=team).team_size_max
+    if count_members(session, team=team) >= limit:
+        raise Conflict(
+            "The team is full (%(limit)s members): remove a member before inviting someone.",
+            limit=limit,
+        )
     code = secrets.token_urlsafe(24)
     invitation = TeamInvitation(
         team_id=pk(team),

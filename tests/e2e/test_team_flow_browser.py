@@ -90,7 +90,7 @@ def test_from_forming_a_team_to_the_receipt(
     _person(loaded, captain_email, lang)
     _person(loaded, mate_email, lang)
     with running_server(create_app(settings, clock)) as base:
-        captain = browser.new_context(locale=f"{lang}-CA").new_page()
+        captain = browser.new_context(locale=f"{lang}-CA", timezone_id="Asia/Tokyo").new_page()
         mate = browser.new_context(locale=f"{lang}-CA").new_page()
 
         _sign_in(captain, base, lang, captain_email)
@@ -132,6 +132,9 @@ def test_from_forming_a_team_to_the_receipt(
         captain.get_by_role("button", name=t("Finalize the entry")).click()
         captain.wait_for_url(f"{entry}/receipt")
         shown = captain.locator("code.digest").first.inner_text()
+        zone = captain.locator(".receipt .viewer-zone").inner_text()  # the captain's own zone
+        assert t("In your device's time zone:") in zone  # 17:00 UTC is 02:00 in Tokyo
+        assert re.search(r"\b02( h |:)00\b", zone), zone
         with new_session(loaded) as session:
             [receipt] = session.exec(select(Receipt)).all()
         assert (

@@ -64,9 +64,16 @@ def test_an_invitation_is_mailed_used_once_and_expires(
 def test_a_fifth_member_is_refused_naming_the_limit(client: TestClient, loaded: Engine) -> None:
     _, captain = person(loaded, "cap@example.org")
     others = [(f"m{i}@example.org", person(loaded, f"m{i}@example.org")[1]) for i in range(3)]
-    team_id = team_of(client, loaded, captain, *others)
-    code = invite_code(client, team_id, captain, "fifth@example.org")
+    team_id = team_of(client, loaded, captain, *others[:2])
+    code = invite_code(client, team_id, captain, "fifth@example.org")  # sent while there was room
+    assert join(
+        client, invite_code(client, team_id, captain, others[2][0]), others[2][1]
+    ).is_success
     _, fifth = person(loaded, "fifth@example.org")
+    full = client.post(
+        f"/api/v1/teams/{team_id}/invitations", json={"email": "sixth@example.org"}, headers=captain
+    )
+    assert full.status_code == 409 and "The team is full (4 members)" in full.json()["detail"]
 
     refused = join(client, code, fifth)
     assert refused.status_code == 409 and "at most 4 members" in refused.json()["detail"]
