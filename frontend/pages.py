@@ -24,7 +24,7 @@ from app.core.clock import ClockDep
 from app.core.db import SessionDep
 from app.core.errors import NotFound
 from app.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, as_language, gettext, translator
-from frontend import views
+from frontend import guards, views
 from frontend.accounts import routers as account_routers
 from frontend.accounts.common import remember_actor
 from frontend.rendering import quote_path, render
@@ -166,6 +166,7 @@ def error_page(request: Request, status: int) -> Response | None:
 def mount_frontend(app: FastAPI) -> None:
     """Serve ``/static`` and the pages; the catch-all page route goes after every other route."""
     app.state.error_page = error_page
+    guards.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(root_router)
     for account_router in account_routers():

@@ -6,26 +6,29 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
-from fastapi.responses import Response
+from fastapi import Depends, Request
 from sqlmodel import Session
 
 from app.competitions.catalogue import IMPACT_ANSWERS
 from app.competitions.catalogue_schemas import FieldType
 from app.competitions.models import Challenge, Competition
+from app.core.clock import ClockDep
+from app.core.db import SessionDep
 from app.core.errors import AppError, NotFound
 from app.core.i18n import gettext, ngettext
 from app.identity.actor import Actor
 from app.identity.permissions import Permission
 from app.submissions import impact, service, validation
-from app.submissions.dependencies import authorize
+from app.submissions.dependencies import Id, authorize
 from app.submissions.models import Submission
 from app.teams import service as teams
 from app.teams.models import Team
+from frontend import guards
 from frontend.accounts.common import Form, translated
 from frontend.formatting import LocalTime, moment
+from frontend.guards import PageLang, SignedIn
 
 # The server's word rule (validation.WORD) for the browser's RegExp with the "u" flag: there
 # "\W" is ASCII only, so the letters-or-digits class is spelled with Unicode properties.
@@ -236,7 +239,36 @@ def _decimal(value: float, lang: str) -> str:
     return text.replace(".", ",") if lang == "fr" else text
 
 
-def not_found(request: Request, lang: str, exc: NotFound | None = None) -> Response:
-    from frontend.pages import _not_found
+def viewed_entry(
+    request: Request,
+    lang: PageLang,
+    submission_id: Id,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: SignedIn,
+) -> Entry:
+    """The entry, for its team's members and the competition's organizers; the 404 page for
+    anyone else (as the API's ``readable_submission``)."""
+    try:
+        return load(session, actor, submission_id, Permission.READ_SUBMISSION, clock.now())
+    except NotFound as exc:
+        raise guards.not_found(request, lang, exc) from None
 
-    return _not_found(request, lang, exc)
+
+Viewed = Annotated[Entry, Depends(viewed_entry)]
+
+
+def entries_team(
+    request: Request, lang: PageLang, team_id: Id, session: SessionDep, clock: ClockDep,
+    actor: SignedIn,
+) -> Team:  # fmt: skip
+    """The team whose entries are read or started, for its members and the organizers."""
+    try:
+        team = teams.visible_team(session, team_id=team_id, actor=actor)
+        authorize(session, actor, team, Permission.READ_SUBMISSION, clock.now())
+    except NotFound as exc:
+        raise guards.not_found(request, lang, exc) from None
+    return team
+
+
+EntriesTeam = Annotated[Team, Depends(entries_team)]

@@ -16,27 +16,26 @@ from app.accounts.csrf import CsrfFailed, verify_form_token
 from app.competitions.schemas import localized
 from app.core.clock import ClockDep
 from app.core.db import SessionDep
-from app.core.errors import AppError, NotFound
+from app.core.errors import AppError
 from app.core.i18n import N_, translator
 from app.identity.actor import Actor
-from app.identity.dependencies import ActorDep
 from app.identity.models import User
 from app.identity.permissions import Permission
 from app.submissions import service, storage, validation
-from app.submissions.dependencies import Id, account_of
-from frontend.accounts.common import Form, form_page, page_router, see_other, to_sign_in
-from frontend.accounts.common import unknown_language as unknown
+from app.submissions.dependencies import account_of
+from frontend.accounts.common import Form, form_page, page_router, see_other
 from frontend.formatting import moment
+from frontend.guards import PageLang, SignedIn
 from frontend.submissions.common import (
     WORD_PATTERN_JS,
     Entry,
+    Viewed,
     as_values,
     deadline_view,
     field_views,
     impact_level,
     impact_view,
     load,
-    not_found,
     patch_of,
     refusal,
     size_text,
@@ -152,45 +151,24 @@ def editor_page(
 
 @router.get("/{lang}/submissions/{submission_id:int}")
 def edit(
-    request: Request,
-    lang: str,
-    submission_id: Id,
-    session: SessionDep,
-    clock: ClockDep,
-    actor: ActorDep,
-) -> Response:
-    if (redirect := unknown(request, lang)) is not None:
-        return redirect
-    if actor.user is None:
-        return to_sign_in(request, lang)
-    now = clock.now()
-    try:
-        entry = load(session, actor, submission_id, Permission.READ_SUBMISSION, now)
-    except NotFound as exc:
-        return not_found(request, lang, exc)
-    return editor_page(request, lang, session, actor, entry, now)
+    request: Request, lang: PageLang, entry: Viewed, session: SessionDep, clock: ClockDep,
+    actor: SignedIn,
+) -> Response:  # fmt: skip
+    return editor_page(request, lang, session, actor, entry, clock.now())
 
 
 @router.post("/{lang}/submissions/{submission_id:int}")
 def save(
     request: Request,
-    lang: str,
-    submission_id: Id,
+    lang: PageLang,
+    entry: Viewed,
     session: SessionDep,
     clock: ClockDep,
-    actor: ActorDep,
+    actor: SignedIn,
     data: Annotated[dict[str, str], Depends(posted_form)],
 ) -> Response:
     """The next version (303 back to the editor); refused: the form again, nothing written."""
-    if (redirect := unknown(request, lang)) is not None:
-        return redirect
-    if actor.user is None:
-        return to_sign_in(request, lang)
-    now, _ = clock.now(), translator(lang)
-    try:
-        entry = load(session, actor, submission_id, Permission.READ_SUBMISSION, now)
-    except NotFound as exc:
-        return not_found(request, lang, exc)
+    now, _, submission_id = clock.now(), translator(lang), entry.id
     fields, questionnaire = (
         field_views(entry.competition, lang),
         impact_view(entry.competition, lang),

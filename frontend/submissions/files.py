@@ -14,16 +14,15 @@ from sqlmodel import Session
 from app.accounts.csrf import CsrfFailed, verify_form_token
 from app.core.clock import ClockDep
 from app.core.db import SessionDep
-from app.core.errors import AppError, BadRequest, NotFound
+from app.core.errors import AppError, BadRequest
 from app.core.i18n import N_, translator
 from app.identity.actor import Actor
-from app.identity.dependencies import ActorDep
 from app.identity.permissions import Permission
 from app.submissions import attachments
 from app.submissions.dependencies import Id, account_of
-from frontend.accounts.common import page_router, see_other, to_sign_in, translated
-from frontend.accounts.common import unknown_language as unknown
-from frontend.submissions.common import load, not_found, refusal
+from frontend.accounts.common import page_router, see_other, translated
+from frontend.guards import PageLang, SignedIn
+from frontend.submissions.common import Viewed, load, refusal
 from frontend.submissions.editor import editor_page
 
 router = page_router()
@@ -57,24 +56,16 @@ def _refused(
 @router.post("/{lang}/submissions/{submission_id:int}/attachments")
 def upload(
     request: Request,
-    lang: str,
-    submission_id: Id,
+    lang: PageLang,
+    entry: Viewed,
     session: SessionDep,
     clock: ClockDep,
-    actor: ActorDep,
+    actor: SignedIn,
     csrf_token: Token = "",
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     """Attach a file (303 back to the editor, or JSON with where to go for the script)."""
-    if (redirect := unknown(request, lang)) is not None:
-        return redirect
-    if actor.user is None:
-        return to_sign_in(request, lang)
-    now = clock.now()
-    try:
-        load(session, actor, submission_id, Permission.READ_SUBMISSION, now)
-    except NotFound as exc:
-        return not_found(request, lang, exc)
+    now, submission_id = clock.now(), entry.id
     try:
         verify_form_token(request, csrf_token)
         entry = load(session, actor, submission_id, Permission.EDIT_SUBMISSION, now, lock=True)
@@ -103,24 +94,16 @@ def upload(
 @router.post("/{lang}/submissions/{submission_id:int}/attachments/{attachment_id:int}/remove")
 def remove(
     request: Request,
-    lang: str,
-    submission_id: Id,
+    lang: PageLang,
+    entry: Viewed,
     attachment_id: Id,
     session: SessionDep,
     clock: ClockDep,
-    actor: ActorDep,
+    actor: SignedIn,
     csrf_token: Token = "",
 ) -> Response:
     """Take a file off the entry (303 back to the editor)."""
-    if (redirect := unknown(request, lang)) is not None:
-        return redirect
-    if actor.user is None:
-        return to_sign_in(request, lang)
-    now = clock.now()
-    try:
-        load(session, actor, submission_id, Permission.READ_SUBMISSION, now)
-    except NotFound as exc:
-        return not_found(request, lang, exc)
+    now, submission_id = clock.now(), entry.id
     try:
         verify_form_token(request, csrf_token)
         entry = load(session, actor, submission_id, Permission.EDIT_SUBMISSION, now, lock=True)

@@ -20,22 +20,22 @@ from app.core.db import SessionDep
 from app.core.errors import AppError, NotFound
 from app.core.i18n import translator
 from app.identity.actor import Actor
-from app.identity.dependencies import ActorDep
 from app.identity.models import User
 from app.identity.permissions import Permission
 from app.submissions import impact, receipts, service
-from app.submissions.dependencies import Id, account_of
+from app.submissions.dependencies import account_of
 from app.submissions.router import mail_receipt
 from app.teams import service as teams
-from frontend.accounts.common import Form, form_page, page_router, see_other, to_sign_in
-from frontend.accounts.common import unknown_language as unknown
+from frontend import guards
+from frontend.accounts.common import Form, form_page, page_router, see_other
 from frontend.formatting import moment
+from frontend.guards import PageLang, SignedIn
 from frontend.submissions.common import (
     Entry,
+    Viewed,
     field_views,
     label_of,
     load,
-    not_found,
     refusal,
     utc_text,
 )
@@ -116,40 +116,22 @@ def review_page(
     )
 
 
-def _guard(request: Request, lang: str, actor: Actor) -> Response | None:
-    if (redirect := unknown(request, lang)) is not None:
-        return redirect
-    return to_sign_in(request, lang) if actor.user is None else None
-
-
 @router.get("/{lang}/submissions/{submission_id:int}/review")
 def review(
-    request: Request, lang: str, submission_id: Id, session: SessionDep, clock: ClockDep,
-    actor: ActorDep,
+    request: Request, lang: PageLang, entry: Viewed, session: SessionDep, clock: ClockDep,
+    actor: SignedIn,
 ) -> Response:  # fmt: skip
     """Every answer as it will be frozen, what is still missing, and the Finalize button."""
-    if (redirect := _guard(request, lang, actor)) is not None:
-        return redirect
-    try:
-        entry = load(session, actor, submission_id, Permission.READ_SUBMISSION, clock.now())
-    except NotFound as exc:
-        return not_found(request, lang, exc)
     return review_page(request, lang, session, actor, entry, clock.now())
 
 
 @router.post("/{lang}/submissions/{submission_id:int}/finalize")
 def finalize(
-    request: Request, lang: str, submission_id: Id, background: BackgroundTasks,
-    session: SessionDep, clock: ClockDep, actor: ActorDep, csrf_token: Token = "",
+    request: Request, lang: PageLang, entry: Viewed, background: BackgroundTasks,
+    session: SessionDep, clock: ClockDep, actor: SignedIn, csrf_token: Token = "",
 ) -> Response:  # fmt: skip
     """Freeze the current version (303 to its receipt, e-mailed to every member)."""
-    if (redirect := _guard(request, lang, actor)) is not None:
-        return redirect
-    now, _ = clock.now(), translator(lang)
-    try:
-        entry = load(session, actor, submission_id, Permission.READ_SUBMISSION, now)
-    except NotFound as exc:
-        return not_found(request, lang, exc)
+    now, _, submission_id = clock.now(), translator(lang), entry.id
     try:
         verify_form_token(request, csrf_token)
         entry = load(session, actor, submission_id, Permission.FINALIZE_SUBMISSION, now, lock=True)
@@ -171,17 +153,11 @@ def finalize(
 
 @router.post("/{lang}/submissions/{submission_id:int}/withdraw")
 def withdraw(
-    request: Request, lang: str, submission_id: Id, session: SessionDep, clock: ClockDep,
-    actor: ActorDep, csrf_token: Token = "", confirm: Annotated[str, FormField(max_length=10)] = "",
+    request: Request, lang: PageLang, entry: Viewed, session: SessionDep, clock: ClockDep,
+    actor: SignedIn, csrf_token: Token = "", confirm: Annotated[str, FormField(max_length=10)] = "",
 ) -> Response:  # fmt: skip
     """Withdraw the entry once the person has ticked "I understand" (303 to the editor)."""
-    if (redirect := _guard(request, lang, actor)) is not None:
-        return redirect
-    now, _ = clock.now(), translator(lang)
-    try:
-        entry = load(session, actor, submission_id, Permission.READ_SUBMISSION, now)
-    except NotFound as exc:
-        return not_found(request, lang, exc)
+    now, _, submission_id = clock.now(), translator(lang), entry.id
     try:
         verify_form_token(request, csrf_token)
         entry = load(session, actor, submission_id, Permission.WITHDRAW_SUBMISSION, now, lock=True)
@@ -210,20 +186,13 @@ def finalized_by(session: Session, label: str) -> str:
 
 @router.get("/{lang}/submissions/{submission_id:int}/receipt")
 def receipt(
-    request: Request, lang: str, submission_id: Id, session: SessionDep, clock: ClockDep,
-    actor: ActorDep,
+    request: Request, lang: PageLang, entry: Viewed, session: SessionDep,
 ) -> Response:  # fmt: skip
     """The current receipt, printable, with how to recompute its digest; 404 until finalized."""
-    if (redirect := _guard(request, lang, actor)) is not None:
-        return redirect
     _ = translator(lang)
-    try:
-        entry = load(session, actor, submission_id, Permission.READ_SUBMISSION, clock.now())
-        found = service.current_receipt(session, entry.submission)
-        if found is None:
-            raise NotFound("This entry has not been finalized.")
-    except NotFound as exc:
-        return not_found(request, lang, exc)
+    found = service.current_receipt(session, entry.submission)
+    if found is None:
+        raise guards.not_found(request, lang, NotFound("This entry has not been finalized."))
     return form_page(
         request,
         lang,

@@ -14,18 +14,16 @@ from app.competitions import service as competitions
 from app.competitions.schemas import localized
 from app.core.clock import ClockDep
 from app.core.db import SessionDep
-from app.core.errors import AppError, NotFound
+from app.core.errors import AppError
 from app.core.i18n import translator
-from app.identity.actor import Actor
-from app.identity.dependencies import ActorDep
 from app.identity.permissions import Permission
 from app.submissions import service, validation
-from app.submissions.dependencies import Id, account_of, authorize
+from app.submissions.dependencies import account_of, authorize
 from app.teams import service as teams
 from app.teams.models import Team
-from frontend.accounts.common import Form, form_page, page_router, see_other, to_sign_in
-from frontend.accounts.common import unknown_language as unknown
-from frontend.submissions.common import not_found, refusal
+from frontend.accounts.common import Form, form_page, page_router, see_other
+from frontend.guards import PageLang, SignedIn
+from frontend.submissions.common import EntriesTeam, refusal
 
 router = page_router()
 TEMPLATE = "submission/new.html"
@@ -62,52 +60,26 @@ def _page(
     )
 
 
-def _team(
-    session: Session, actor: Actor, team_id: int, permission: Permission, now: object
-) -> Team:
-    team = teams.visible_team(session, team_id=team_id, actor=actor)
-    authorize(session, actor, team, permission, now)  # type: ignore[arg-type]
-    return team
-
-
 @router.get("/{lang}/teams/{team_id:int}/submissions/new")
-def new_entry(
-    request: Request, lang: str, team_id: Id, session: SessionDep, clock: ClockDep, actor: ActorDep
-) -> Response:
+def new_entry(request: Request, lang: PageLang, team: EntriesTeam, session: SessionDep) -> Response:
     """The problem statements to choose from, for the team's members and organizers."""
-    if (redirect := unknown(request, lang)) is not None:
-        return redirect
-    if actor.user is None:
-        return to_sign_in(request, lang)
-    try:
-        team = _team(session, actor, team_id, Permission.READ_SUBMISSION, clock.now())
-    except NotFound as exc:
-        return not_found(request, lang, exc)
     return _page(request, lang, session, team, Form())
 
 
 @router.post("/{lang}/teams/{team_id:int}/submissions/new")
 def create_entry(
     request: Request,
-    lang: str,
-    team_id: Id,
+    lang: PageLang,
+    team: EntriesTeam,
     session: SessionDep,
     clock: ClockDep,
-    actor: ActorDep,
+    actor: SignedIn,
     csrf_token: Annotated[str, FormField(max_length=2000)] = "",
     challenge: Annotated[str, FormField(max_length=200)] = "",
     title: Text = "",
 ) -> Response:
     """The draft, then the editor (303); a refusal is shown on the page and writes nothing."""
-    if (redirect := unknown(request, lang)) is not None:
-        return redirect
-    if actor.user is None:
-        return to_sign_in(request, lang)
     now, values = clock.now(), {"challenge": challenge, TITLE: title}
-    try:
-        team = _team(session, actor, team_id, Permission.READ_SUBMISSION, now)
-    except NotFound as exc:
-        return not_found(request, lang, exc)
     try:
         verify_form_token(request, csrf_token)
         authorize(session, actor, team, Permission.EDIT_SUBMISSION, now)

@@ -1,35 +1,63 @@
-"""What the team pages share: the signed-in guard, the 404 page, rendering with the form."""
+"""What the team pages share: the team or competition loaded and authorized for the page (else
+the 404 page), and rendering with the form."""
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Annotated
+
+from fastapi import Depends, Request
 from fastapi.responses import Response
 
 from app.accounts.csrf import csrf_token
-from app.core.errors import NotFound
-from app.identity.actor import Actor
-from frontend.accounts.common import Form, to_sign_in, unknown_language
+from app.competitions.dependencies import public_competition
+from app.competitions.models import Competition
+from app.core.clock import ClockDep
+from app.core.db import SessionDep
+from app.core.errors import AppError, NotFound
+from app.identity.permissions import Permission
+from app.teams import service as teams
+from app.teams.models import Team
+from frontend import guards
+from frontend.accounts.common import Form, translated
+from frontend.guards import PageLang, SignedIn
 from frontend.rendering import render
 from frontend.views import Page
 
 MAX_ID = 2**31 - 1
 
 
-def guard(request: Request, lang: str, actor: Actor) -> Response | None:
-    """A redirect for an unknown language prefix or an anonymous visitor; None to go on."""
-    if (redirect := unknown_language(request, lang)) is not None:
-        return redirect
-    if actor.user is None:
-        return to_sign_in(request, lang)
-    return None
+def viewed_team(
+    request: Request, lang: PageLang, team_id: int, session: SessionDep, clock: ClockDep,
+    actor: SignedIn,
+) -> Team:  # fmt: skip
+    """The team, for its members and the competition's organizers; the 404 page for anyone
+    else (as ``GET /api/v1/teams/{id}``)."""
+    try:
+        if not 1 <= team_id <= MAX_ID:
+            raise NotFound("There is no team %(id)s.", id=team_id)
+        team = teams.visible_team(session, team_id=team_id, actor=actor)
+        teams.authorize_on_team(session, actor, team, Permission.READ_TEAM, clock.now())
+    except NotFound as exc:
+        raise guards.not_found(request, lang, exc) from None
+    except AppError as exc:
+        raise guards.not_found(request, lang, NotFound(translated(lang, exc))) from None
+    return team
 
 
-def not_found(request: Request, lang: str, exc: NotFound | None = None) -> Response:
-    from frontend.pages import _not_found
+ViewedTeam = Annotated[Team, Depends(viewed_team)]
 
-    response = _not_found(request, lang, exc)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+
+def public(
+    request: Request, lang: PageLang, slug: str, session: SessionDep, clock: ClockDep
+) -> Competition:
+    """A competition the public may see; the 404 page otherwise."""
+    try:
+        return public_competition(session, clock, slug).competition
+    except NotFound as exc:
+        raise guards.not_found(request, lang, exc) from None
+
+
+PublicCompetition = Annotated[Competition, Depends(public)]
 
 
 def show(

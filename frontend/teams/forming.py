@@ -13,22 +13,21 @@ from sqlmodel import Session
 from app.accounts.csrf import CsrfFailed, verify_form_token
 from app.accounts.service import FieldError
 from app.competitions import service as competitions
-from app.competitions.dependencies import public_competition
 from app.competitions.models import Competition
 from app.competitions.schemas import localized
 from app.core.clock import Clock, ClockDep
 from app.core.db import SessionDep, pk
-from app.core.errors import AppError, NotFound
+from app.core.errors import AppError
 from app.core.i18n import N_, gettext, translator
 from app.identity import service as identity
 from app.identity.actor import Actor
-from app.identity.dependencies import ActorDep
 from app.identity.permissions import Permission
 from app.teams import service as teams
 from app.teams.schemas import TeamIn
 from frontend.accounts.common import Form, page_router, refused, see_other, translated
+from frontend.guards import PageLang, SignedIn
 from frontend.teams import views
-from frontend.teams.common import guard, not_found, show
+from frontend.teams.common import PublicCompetition, show
 from frontend.views import Page, path
 
 router = page_router()
@@ -67,20 +66,14 @@ def _page(
 @router.get("/{lang}/competitions/{slug}/team")
 def my_team(
     request: Request,
-    lang: str,
-    slug: str,
+    lang: PageLang,
+    competition: PublicCompetition,
     session: SessionDep,
     clock: ClockDep,
-    actor: ActorDep,
+    actor: SignedIn,
     notice: str | None = None,
 ) -> Response:
     """To the caller's team in the competition, or the form to form one."""
-    if (redirect := guard(request, lang, actor)) is not None:
-        return redirect
-    try:
-        competition = public_competition(session, clock, slug).competition
-    except NotFound as exc:
-        return not_found(request, lang, exc)
     user_id = actor.user.id if actor.user else None
     if (team_id := views.team_in(session, competition=competition, user_id=user_id)) is not None:
         return see_other(path(lang, "teams", str(team_id)))
@@ -101,22 +94,16 @@ def _team_name(lang: str, name: str) -> str:
 @router.post("/{lang}/competitions/{slug}/team")
 def form_team(
     request: Request,
-    lang: str,
-    slug: str,
+    lang: PageLang,
+    competition: PublicCompetition,
     session: SessionDep,
     clock: ClockDep,
-    actor: ActorDep,
+    actor: SignedIn,
     csrf_token: Text = "",
     name: Text = "",
 ) -> Response:
     """Form the team through the same service and checks as the API; the caller is captain."""
-    if (redirect := guard(request, lang, actor)) is not None:
-        return redirect
     assert actor.user is not None
-    try:
-        competition = public_competition(session, clock, slug).competition
-    except NotFound as exc:
-        return not_found(request, lang, exc)
     try:
         verify_form_token(request, csrf_token)
         _authorize(session, actor, competition, clock)

@@ -23,16 +23,16 @@ from app.core.db import SessionDep, pk
 from app.core.errors import AppError, BadRequest, NotFound
 from app.core.i18n import N_, gettext
 from app.identity.actor import Actor
-from app.identity.dependencies import ActorDep
 from app.identity.models import User
 from app.identity.permissions import Permission
 from app.teams import mailing
 from app.teams import service as teams
 from app.teams.models import Team
 from app.teams.schemas import TeamInvitationIn
-from frontend.accounts.common import Form, page_router, refused, see_other, translated
+from frontend.accounts.common import Form, page_router, refused, see_other
+from frontend.guards import PageLang, SignedIn
 from frontend.teams import views
-from frontend.teams.common import MAX_ID, guard, not_found, show
+from frontend.teams.common import MAX_ID, ViewedTeam, show
 from frontend.views import path
 
 router = page_router()
@@ -70,32 +70,23 @@ def _team(
 @router.get("/{lang}/teams/{team_id:int}")
 def team_page(
     request: Request,
-    lang: str,
-    team_id: int,
+    lang: PageLang,
+    team: ViewedTeam,
     session: SessionDep,
     clock: ClockDep,
-    actor: ActorDep,
+    actor: SignedIn,
     notice: str | None = None,
 ) -> Response:
     """The team, for its members and the competition's organizers; the 404 page for others."""
-    if (redirect := guard(request, lang, actor)) is not None:
-        return redirect
-    now = clock.now()
-    try:
-        team = _team(session, actor, team_id, Permission.READ_TEAM, now)
-    except NotFound as exc:
-        return not_found(request, lang, exc)
-    except AppError as exc:
-        return not_found(request, lang, NotFound(translated(lang, exc)))
     shown = gettext(lang, NOTICES[notice]) if notice in NOTICES else None
-    page = views.team_page(session, team=team, actor=actor, now=now, lang=lang)
+    page = views.team_page(session, team=team, actor=actor, now=clock.now(), lang=lang)
     return show(request, lang, page, form=Form(notice=shown))
 
 
 def _act(
     request: Request,
     lang: str,
-    team_id: int,
+    team: Team,
     session: SessionDep,
     now: datetime,
     actor: Actor,
@@ -104,15 +95,7 @@ def _act(
     values: dict[str, str] | None = None,
 ) -> Response:
     """Check the form token, make the change; on refusal the team page with the error."""
-    if (redirect := guard(request, lang, actor)) is not None:
-        return redirect
     assert actor.user is not None
-    if team_id > MAX_ID:
-        return not_found(request, lang)
-    try:
-        team = teams.visible_team(session, team_id=team_id, actor=actor)
-    except NotFound as exc:
-        return not_found(request, lang, exc)
     try:
         verify_form_token(request, csrf_token)
         return change(team, actor.user, now)
@@ -139,11 +122,11 @@ def _email(value: str) -> str:
 @router.post("/{lang}/teams/{team_id:int}/invitations")
 def invite(
     request: Request,
-    lang: str,
-    team_id: int,
+    lang: PageLang,
+    team: ViewedTeam,
     session: SessionDep,
     clock: ClockDep,
-    actor: ActorDep,
+    actor: SignedIn,
     csrf_token: Text = "",
     email: Text = "",
 ) -> Response:
@@ -168,18 +151,18 @@ def invite(
         return show(request, lang, page, form=Form(notice=notice))
 
     return _act(
-        request, lang, team_id, session, clock.now(), actor, csrf_token, change, {"email": email}
+        request, lang, team, session, clock.now(), actor, csrf_token, change, {"email": email}
     )
 
 
 @router.post("/{lang}/teams/{team_id:int}/leave")
 def leave(
     request: Request,
-    lang: str,
-    team_id: int,
+    lang: PageLang,
+    team: ViewedTeam,
     session: SessionDep,
     clock: ClockDep,
-    actor: ActorDep,
+    actor: SignedIn,
     csrf_token: Text = "",
 ) -> Response:
     """Leave the team; the last one out dissolves it. Back to the competition's team page."""
@@ -190,18 +173,18 @@ def leave(
         teams.leave(session, team=team, user=user, now=now, actor=actor.label)
         return see_other(path(lang, "competitions", slug, "team") + "?notice=left")
 
-    return _act(request, lang, team_id, session, clock.now(), actor, csrf_token, change)
+    return _act(request, lang, team, session, clock.now(), actor, csrf_token, change)
 
 
 @router.post("/{lang}/teams/{team_id:int}/members/{user_id:int}/remove")
 def remove(
     request: Request,
-    lang: str,
-    team_id: int,
+    lang: PageLang,
+    team: ViewedTeam,
     user_id: int,
     session: SessionDep,
     clock: ClockDep,
-    actor: ActorDep,
+    actor: SignedIn,
     csrf_token: Text = "",
 ) -> Response:
     """The captain removes a member."""
@@ -211,17 +194,17 @@ def remove(
         teams.remove(session, team=team, user_id=user_id, now=now, actor=actor.label)
         return _back(lang, team, "removed")
 
-    return _act(request, lang, team_id, session, clock.now(), actor, csrf_token, change)
+    return _act(request, lang, team, session, clock.now(), actor, csrf_token, change)
 
 
 @router.post("/{lang}/teams/{team_id:int}/captain")
 def hand_over(
     request: Request,
-    lang: str,
-    team_id: int,
+    lang: PageLang,
+    team: ViewedTeam,
     session: SessionDep,
     clock: ClockDep,
-    actor: ActorDep,
+    actor: SignedIn,
     csrf_token: Text = "",
     user_id: Text = "",
 ) -> Response:
@@ -234,17 +217,17 @@ def hand_over(
         teams.hand_over(session, team=team, user_id=int(user_id), now=now, actor=actor.label)
         return _back(lang, team, "captain")
 
-    return _act(request, lang, team_id, session, clock.now(), actor, csrf_token, change)
+    return _act(request, lang, team, session, clock.now(), actor, csrf_token, change)
 
 
 @router.post("/{lang}/teams/{team_id:int}/declarations")
 def declare(
     request: Request,
-    lang: str,
-    team_id: int,
+    lang: PageLang,
+    team: ViewedTeam,
     session: SessionDep,
     clock: ClockDep,
-    actor: ActorDep,
+    actor: SignedIn,
     csrf_token: Text = "",
     guardian_name: Text = "",
     funding_attestation: Text = "",
@@ -266,4 +249,4 @@ def declare(
         teams.update_team(session, team=team, changes=changes, now=now, actor=actor.label)
         return _back(lang, team, "declared")
 
-    return _act(request, lang, team_id, session, clock.now(), actor, csrf_token, change, values)
+    return _act(request, lang, team, session, clock.now(), actor, csrf_token, change, values)
