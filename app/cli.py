@@ -24,12 +24,14 @@ phase_app = typer.Typer(help="The competition lifecycle", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit chain", no_args_is_help=True)
 user_app = typer.Typer(help="People and their roles", no_args_is_help=True)
 files_app = typer.Typer(help="Attachment files", no_args_is_help=True)
+mail_app = typer.Typer(help="The e-mail outbox", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(phase_app, name="phase")
 app.add_typer(audit_app, name="audit")
 app.add_typer(user_app, name="user")
 app.add_typer(files_app, name="attachments")
+app.add_typer(mail_app, name="mail")
 app.add_typer(admin_app, name="admin")
 app.add_typer(client_app, name="client")
 app.add_typer(token_app, name="token")
@@ -216,6 +218,33 @@ def attachments_sweep(
         f"{verb} {len(swept.blobs)} unreferenced file(s) and {len(swept.temporary)} "
         f"temporary file(s); kept {swept.kept}"
     )
+
+
+@mail_app.command("send")
+def mail_send() -> None:
+    """Deliver every message that is due now (first tries and retries)."""
+    from app.core.db import make_engine
+    from app.mail import service
+
+    settings = get_settings()
+    engine = make_engine(settings)
+    sent = failed = 0
+    while True:  # rounds of up to 100; a failure waits for its next try, so this ends
+        done = service.deliver_pending(engine, settings, SystemClock())
+        if done.sent + done.failed == 0:
+            break
+        sent, failed = sent + done.sent, failed + done.failed
+    typer.echo(f"sent {sent}, failed {failed}")
+
+
+@mail_app.command("status")
+def mail_status() -> None:
+    """How many messages are sent, waiting, and given up after every retry."""
+    from app.mail import service
+
+    with _session(write=False) as session:
+        counts = service.status(session)
+    typer.echo(", ".join(f"{name.replace('_', ' ')}: {n}" for name, n in counts.items()))
 
 
 def main() -> None:

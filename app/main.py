@@ -20,6 +20,7 @@ from app.core.http import AdmissionMiddleware, BodyLimitMiddleware, LanguageMidd
 from app.core.openapi import install_openapi
 from app.health.router import router as health_router
 from app.identity.router import router as identity_router
+from app.mail.sender import Sender
 from app.oauth import keys
 from app.oauth.authentication import authenticate_bearer
 from app.oauth.endpoints import router as oauth_protocol_router
@@ -39,9 +40,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         app.state.engine = make_engine(settings)
         keys.keyring(settings)  # the OAuth signing key exists from the first start
+        sender = app.state.mail_sender = Sender(app.state.engine, settings, app.state.clock)
+        sender.start()
         try:
             yield
         finally:
+            sender.stop()
             app.state.engine.dispose()
 
     app = FastAPI(

@@ -84,3 +84,11 @@ def test_attachments_sweep_on_an_empty_store(env: dict[str, str]) -> None:
     dry = govai(env, "attachments", "sweep", "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert "would remove 0 unreferenced file(s) and 0 temporary file(s); kept 0" in dry.stdout
+
+
+def test_mail_status_and_send(env: dict[str, str]) -> None:
+    assert govai(env, "db", "upgrade").returncode == 0
+    status = govai(env, "mail", "status")
+    assert status.returncode == 0 and status.stdout.strip() == "sent: 0, waiting: 0, given up: 0"
+    sent = govai(env, "mail", "send")
+    assert sent.returncode == 0 and sent.stdout.strip() == "sent 0, failed 0"

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlmodel import Session
+
 from app.core import mail
 from app.core.config import Settings
 from app.core.i18n import LANGUAGES, N_, gettext
 from app.identity.models import User
+from app.mail import service as outbox
 
 
 def _language(user: User) -> str:
@@ -15,7 +18,14 @@ def _language(user: User) -> str:
 
 
 def _send(
-    settings: Settings, user: User, *, subject: str, body: str, now: datetime, **params: object
+    session: Session,
+    settings: Settings,
+    user: User,
+    *,
+    subject: str,
+    body: str,
+    now: datetime,
+    **params: object,
 ) -> None:
     lang = _language(user)
     site = gettext(lang, "GovAI Challenge Platform")
@@ -27,15 +37,18 @@ def _send(
         subject=gettext(lang, subject, site=site),
         body=gettext(lang, body, name=user.name, site=site, **params),
     )
-    mail.send(settings, message)
+    outbox.queue(session, message, now=now)
 
 
 def link(settings: Settings, user: User, page: str, token: str) -> str:
     return f"{settings.base_url.rstrip('/')}/{_language(user)}/account/{page}?token={token}"
 
 
-def send_verification(settings: Settings, *, user: User, token: str, now: datetime) -> None:
+def send_verification(
+    session: Session, settings: Settings, *, user: User, token: str, now: datetime
+) -> None:
     _send(
+        session,
         settings,
         user,
         now=now,
@@ -51,8 +64,11 @@ def send_verification(settings: Settings, *, user: User, token: str, now: dateti
     )
 
 
-def send_reset(settings: Settings, *, user: User, token: str, now: datetime) -> None:
+def send_reset(
+    session: Session, settings: Settings, *, user: User, token: str, now: datetime
+) -> None:
     _send(
+        session,
         settings,
         user,
         now=now,
@@ -68,10 +84,13 @@ def send_reset(settings: Settings, *, user: User, token: str, now: datetime) -> 
     )
 
 
-def send_already_registered(settings: Settings, *, user: User, now: datetime) -> None:
+def send_already_registered(
+    session: Session, settings: Settings, *, user: User, now: datetime
+) -> None:
     base = settings.base_url.rstrip("/")
     lang = _language(user)
     _send(
+        session,
         settings,
         user,
         now=now,

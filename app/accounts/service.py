@@ -155,7 +155,7 @@ def register(
     check_new_password(password, password_confirm, email=email)
     existing = identity.get_user_by_email(session, email=email)
     if existing is not None:
-        mails.send_already_registered(settings, user=existing, now=now)
+        mails.send_already_registered(session, settings, user=existing, now=now)
         return None
     user = identity.create_user(
         session, email=email, name=name, now=now, actor="anonymous", preferred_language=lang
@@ -182,7 +182,7 @@ def register(
 def send_verification(session: Session, *, settings: Settings, user: User, now: datetime) -> None:
     lifetime = timedelta(hours=settings.verification_link_hours)
     secret = issue_link(session, user=user, purpose=VERIFY_EMAIL, lifetime=lifetime, now=now)
-    mails.send_verification(settings, user=user, token=secret, now=now)
+    mails.send_verification(session, settings, user=user, token=secret, now=now)
 
 
 def resend_verification(session: Session, *, settings: Settings, email: str, now: datetime) -> None:
@@ -224,7 +224,7 @@ def request_password_reset(
         return
     lifetime = timedelta(minutes=settings.reset_link_minutes)
     secret = issue_link(session, user=user, purpose=RESET_PASSWORD, lifetime=lifetime, now=now)
-    mails.send_reset(settings, user=user, token=secret, now=now)
+    mails.send_reset(session, settings, user=user, token=secret, now=now)
 
 
 def reset_password(

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     # Every request body is refused (413) past this size, before it is stored: keep it above
     # the largest attachment limit of the competitions served (10 MiB for the G7 edition).
     max_request_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    # How often the sender thread delivers what is due in the mail outbox (retries mostly:
+    # a request delivers its own messages as soon as it has answered).
+    mail_retry_seconds: float = Field(default=30.0, gt=0)
     base_url: str = Field(
         default="http://127.0.0.1:8000", description="The public address, for links in e-mails"
     )

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import BackgroundTasks, Depends, Request
 from sqlalchemy import DateTime, Engine, create_engine, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import TypeDecorator
@@ -31,6 +31,7 @@ NAMING_CONVENTION = {
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
 
 _HOLDS_TURN = "govai_holds_write_turn"
+_AFTER_COMMIT = "govai_after_commit"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -161,8 +162,21 @@ def new_session(engine: Engine, *, write: bool = False) -> Session:
     return Session(writer(engine) if write else engine, expire_on_commit=False)
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request, committed on success, rolled back on error."""
+def after_commit(session: Session, task: Callable[[Any], None]) -> None:
+    """Run ``task(app.state)`` once the request's transaction has committed, after the response
+    is sent; never if it rolls back. (Sessions made outside a request do not run these.)"""
+    session.info.setdefault(_AFTER_COMMIT, []).append(task)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_tasks(session: Session, previous_transaction: Any) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(_AFTER_COMMIT, None)
+
+
+def get_session(request: Request, background: BackgroundTasks) -> Iterator[Session]:
+    """One session per request, committed on success, rolled back on error; then the tasks
+    registered with ``after_commit`` run in the background."""
     engine: Engine = request.app.state.engine
     with new_session(engine, write=request.method in WRITE_METHODS) as session:
         try:
@@ -171,6 +185,8 @@ def get_session(request: Request) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+        for task in session.info.pop(_AFTER_COMMIT, []):
+            background.add_task(task, request.app.state)
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

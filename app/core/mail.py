@@ -1,7 +1,10 @@
-"""Outgoing e-mail: over SMTP when ``GOVAI_SMTP_HOST`` is set, else into the data folder.
+"""Composing and delivering one e-mail: over SMTP when ``GOVAI_SMTP_HOST`` is set, else into
+the data folder.
 
 On a fresh install there is no mail server; messages are then written as ``.eml`` files to
 ``<data dir>/outbox`` and the path is logged, so a developer can open the verification link.
+The application never calls ``deliver`` from a request: it queues messages in the outbox
+(:mod:`app.mail.service`), which delivers them after the commit and retries failures.
 """
 
 from __future__ import annotations
@@ -35,27 +38,28 @@ def compose(
     return message
 
 
-def send(settings: Settings, message: EmailMessage) -> Path | None:
-    """Deliver ``message``; returns the outbox file when there is no SMTP server configured."""
+def deliver(settings: Settings, *, recipient: str, raw: bytes) -> Path | None:
+    """Deliver one composed message (its RFC 5322 bytes) to ``recipient``; returns the outbox
+    file when there is no SMTP server configured."""
     if settings.smtp_host:
         with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
             if settings.smtp_starttls:
                 smtp.starttls()
             if settings.smtp_username:
                 smtp.login(settings.smtp_username, settings.smtp_password or "")
-            smtp.send_message(message)
+            smtp.sendmail(settings.mail_from, [recipient], raw)
         return None
-    return _write_to_outbox(settings.data_dir / "outbox", message)
+    return _write_to_outbox(settings.data_dir / "outbox", recipient, raw)
 
 
-def _write_to_outbox(folder: Path, message: EmailMessage) -> Path:
+def _write_to_outbox(folder: Path, recipient: str, raw: bytes) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{uuid.uuid4().hex}.eml"
     fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
     with os.fdopen(fd, "wb") as handle:
-        handle.write(bytes(message))
+        handle.write(raw)
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, target)
-    logger.warning("no SMTP server configured: e-mail to %s written to %s", message["To"], target)
+    logger.warning("no SMTP server configured: e-mail to %s written to %s", recipient, target)
     return target

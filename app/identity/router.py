@@ -31,6 +31,7 @@ from app.identity.schemas import (
     RoleOut,
     UserOut,
 )
+from app.mail import service as outbox
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])
 ROLE_NAMES = {Role.JUDGE: N_("judge"), Role.ORGANIZER: N_("organizer")}
@@ -142,8 +143,8 @@ def invite(
     link = f"{settings.base_url}/{lang}/invitations/{code}"
     name = competition.name_fr if lang == "fr" else competition.name_en
     role = gettext(lang, ROLE_NAMES[body.role])
-    mail.send(
-        settings,
+    outbox.queue(
+        session,
         mail.compose(
             settings,
             to=invitation.email,
@@ -159,6 +160,7 @@ def invite(
                 link=link,
             ),
         ),
+        now=now,
     )
     return InvitationOut(
         id=pk(invitation),

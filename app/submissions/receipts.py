@@ -10,9 +10,12 @@ import json
 from datetime import datetime
 from typing import Any
 
+from sqlmodel import Session
+
 from app.core import mail
 from app.core.config import Settings
 from app.core.i18n import gettext
+from app.mail import service as outbox
 
 ALGORITHM = "sha256"
 RECIPE = (
@@ -60,7 +63,8 @@ def digest(data: dict[str, Any]) -> str:
     return hashlib.sha256(canonical(data).encode("utf-8")).hexdigest()
 
 
-def send(
+def queue(
+    session: Session,
     settings: Settings,
     *,
     recipients: list[tuple[str, str]],
@@ -71,7 +75,7 @@ def send(
     finalized_at: datetime,
     sha256: str,
 ) -> None:
-    """E-mail the receipt to each (address, language) in that language."""
+    """Queue the receipt's e-mail to each (address, language), in that language."""
     for address, lang in recipients:
         message = mail.compose(
             settings,
@@ -92,4 +96,4 @@ def send(
                 link=f"{settings.base_url}/api/v1/submissions/{submission_id}/receipt",
             ),
         )
-        mail.send(settings, message)
+        outbox.queue(session, message, now=finalized_at)

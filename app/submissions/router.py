@@ -11,7 +11,7 @@ import json
 import logging
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Body, FastAPI, Header, Request
+from fastapi import APIRouter, Body, FastAPI, Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 from sqlmodel import Session
@@ -235,7 +235,6 @@ def update_submission(
 def finalize(
     submission_id: Id,
     request: Request,
-    background: BackgroundTasks,
     session: SessionDep,
     clock: ClockDep,
     actor: ActorDep,
@@ -254,37 +253,28 @@ def finalize(
         session, submission=submission, team=team, user=user, now=now, actor=actor.label
     )
     if new:
-        mail_receipt(request, background, session, team, receipt)
+        mail_receipt(request, session, team, receipt)
     return idempotency.respond(
         session, user, idempotency_key, digest, now, 200, _receipt_out(receipt)
     )
 
 
-def mail_receipt(
-    request: Request, background: BackgroundTasks, session: Session, team: Team, receipt: Receipt
-) -> None:
-    """E-mail the receipt to every member of the team, in each one's language: queued to run
-    after the response (so after the commit); a mail failure is only logged. The API and the
-    pages both finalize through here."""
+def mail_receipt(request: Request, session: Session, team: Team, receipt: Receipt) -> None:
+    """Queue the receipt e-mail to every member of the team, each in their language, in the
+    finalizing transaction: it goes out once the receipt is committed, and is retried until it
+    is delivered. The API and the pages both finalize through here."""
     competition: Competition = teams.competition_of(session, team=team)
-    recipients = [(u.email, u.preferred_language) for _, u in teams.members(session, team=team)]
-    kwargs: dict[str, Any] = {
-        "recipients": recipients,
-        "competition_names": {"en": competition.name_en, "fr": competition.name_fr},
-        "team_name": team.name,
-        "submission_id": receipt.submission_id,
-        "version": receipt.version,
-        "finalized_at": receipt.finalized_at,
-        "sha256": receipt.digest,
-    }
-
-    def send() -> None:
-        try:
-            receipts.send(request.app.state.settings, **kwargs)
-        except Exception:  # the receipt stands; the e-mail is a courtesy copy
-            logger.exception("could not e-mail the receipt %s", receipt.id)
-
-    background.add_task(send)
+    receipts.queue(
+        session,
+        request.app.state.settings,
+        recipients=[(u.email, u.preferred_language) for _, u in teams.members(session, team=team)],
+        competition_names={"en": competition.name_en, "fr": competition.name_fr},
+        team_name=team.name,
+        submission_id=receipt.submission_id,
+        version=receipt.version,
+        finalized_at=receipt.finalized_at,
+        sha256=receipt.digest,
+    )
 
 
 @router.get(

@@ -8,6 +8,7 @@ from app.core import mail
 from app.core.config import Settings
 from app.core.i18n import gettext
 from app.identity import service as identity
+from app.mail import service as outbox
 from app.teams import service
 from app.teams.models import Team, TeamInvitation
 
@@ -21,7 +22,8 @@ def send_invitation(
     code: str,
     lang: str,
 ) -> None:
-    """E-mail the link, in the invitee's language when they have an account, else ``lang``."""
+    """Queue the e-mail with the link, in the invitee's language when they have an account,
+    else ``lang``."""
     invitee = identity.get_user_by_email(session, email=invitation.email)
     lang = invitee.preferred_language if invitee else lang
     competition = service.competition_of(session, team=team)
@@ -43,7 +45,7 @@ def send_invitation(
             code=code,
         ),
     )
-    mail.send(settings, message)
+    outbox.queue(session, message, now=invitation.created_at)
 
 
 def join_link(settings: Settings, lang: str, code: str) -> str:

@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import BackgroundTasks, Request
 from fastapi import Form as FormField
+from fastapi import Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
@@ -127,7 +127,7 @@ def review(
 
 @router.post("/{lang}/submissions/{submission_id:int}/finalize")
 def finalize(
-    request: Request, lang: PageLang, entry: Viewed, background: BackgroundTasks,
+    request: Request, lang: PageLang, entry: Viewed,
     session: SessionDep, clock: ClockDep, actor: SignedIn, csrf_token: Token = "",
 ) -> Response:  # fmt: skip
     """Freeze the current version (303 to its receipt, e-mailed to every member)."""
@@ -147,7 +147,7 @@ def finalize(
             form = Form(message=message)
         return review_page(request, lang, session, actor, entry, now, form=form, status=exc.status)
     if new:
-        mail_receipt(request, background, session, entry.team, receipt)
+        mail_receipt(request, session, entry.team, receipt)
     return see_other(f"/{lang}/submissions/{submission_id}/receipt")
 
 

@@ -13,13 +13,14 @@ from urllib.parse import urlsplit
 import pytest
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from app.core.clock import FrozenClock
 from app.core.config import Settings
 from app.core.db import new_session
 from app.main import create_app
 from tests.servers import free_port
+from tests.waiting import eventually
 
 PASSWORD = "a long enough passphrase"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -29,16 +30,30 @@ LINK = re.compile(r"https?://\S+")
 class Mailbox:
     """An aiosmtpd handler: every message delivered over SMTP, parsed."""
 
-    def __init__(self) -> None:
+    def __init__(self, engine: Engine | None = None) -> None:
         self.messages: list[EmailMessage] = []
+        self.engine = engine
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=policy.default)
         self.messages.append(message)  # type: ignore[arg-type]
         return "250 Message accepted"
 
+    def to(self, address: str) -> list[EmailMessage]:
+        """The messages to ``address``, once every message the app has queued was tried (the
+        server sends its mail from a thread, just after it has answered)."""
+        eventually(self._drained)
+        return [m for m in self.messages if m["To"] == address]
+
+    def _drained(self) -> bool:
+        if self.engine is None:
+            return True
+        with self.engine.connect() as connection:
+            untried = "SELECT count(*) FROM outbound_mail WHERE sent_at IS NULL AND attempts = 0"
+            return connection.execute(text(untried)).scalar_one() == 0
+
     def last_to(self, address: str) -> EmailMessage:
-        found = [m for m in self.messages if m["To"] == address]
+        found = self.to(address)
         assert found, f"no mail to {address}"
         return found[-1]
 
@@ -50,9 +65,9 @@ class Mailbox:
 
 
 @pytest.fixture
-def mailbox(settings: Settings) -> Iterator[Mailbox]:
+def mailbox(settings: Settings, loaded: Engine) -> Iterator[Mailbox]:
     """A real SMTP server on 127.0.0.1 that the app's settings point at (no STARTTLS)."""
-    box = Mailbox()
+    box = Mailbox(loaded)
     controller = Controller(box, hostname="127.0.0.1", port=free_port())
     controller.start()
     settings.smtp_host, settings.smtp_port, settings.smtp_starttls = (

@@ -38,6 +38,7 @@ from tests.conftest import DURING_SPRINT
 from tests.identity.factories import make_user
 from tests.submissions.factories import CHALLENGE, complete_answers, rows
 from tests.teams.factories import G7
+from tests.waiting import eventually
 
 PDF = b"%PDF-1.7\n" + b"x" * 2000
 EMAIL = "ada@example.org"
@@ -240,7 +241,7 @@ def test_review_finalize_receipt(web: TestClient, mailbox: Mailbox, loaded: Engi
         "2025-11-20 17:00:00 UTC" in receipt.text
         and "@media print" in web.get("/static/site.css").text
     )
-    assert any("Receipt" in str(m["Subject"]) for m in mailbox.messages)
+    assert eventually(lambda: any("Receipt" in str(m["Subject"]) for m in mailbox.messages))
     assert web.get("/fr" + editor[3:] + "/receipt").status_code == 200
 
 

@@ -22,6 +22,7 @@ from app.core.db import new_session
 from app.submissions.models import Receipt
 from tests.submissions.factories import complete_answers, draft, finalize, patch, rows
 from tests.teams.factories import audit_actions, form, person, team_of
+from tests.waiting import eventually
 
 DEADLINE = datetime(2025, 12, 1, 20, 0, tzinfo=UTC)  # 15:00 in Toronto
 SECOND = timedelta(seconds=1)
@@ -71,10 +72,9 @@ def test_a_receipt_anyone_can_recompute_mailed_to_every_member(
     assert client.get(f"/api/v1/submissions/{sid}", headers=cap).json()["status"] == "finalized"
     assert audit_actions(loaded, f"team:{team_id}")[-1] == "submission.finalized"
 
-    mails = [
-        message_from_bytes(path.read_bytes(), policy=policy.default)
-        for path in sorted(Path(settings.data_dir, "outbox").glob("*.eml"))
-    ]
+    outbox = Path(settings.data_dir, "outbox")
+    paths = eventually(lambda: len(found := sorted(outbox.glob("*.eml"))) >= 2 and found)
+    mails = [message_from_bytes(path.read_bytes(), policy=policy.default) for path in paths or []]
     by_address = {str(m["To"]): m for m in mails if receipt["digest"] in m.get_content()}
     assert set(by_address) == {"cap@example.org", "ana@example.org"}
     assert str(by_address["ana@example.org"]["Subject"]).startswith("Accusé de réception")

@@ -13,6 +13,7 @@ from app.competitions.lifecycle import Role
 from app.core.clock import FrozenClock
 from app.core.config import Settings
 from tests.teams.factories import TEAMS, audit_actions, form, invite_code, join, person, team_of
+from tests.waiting import eventually
 
 
 def _team(client: TestClient, team_id: int, headers: dict[str, str]) -> dict:  # type: ignore[type-arg]
@@ -42,7 +43,7 @@ def test_an_invitation_is_mailed_used_once_and_expires(
     team_id = form(client, captain)["id"]
     code = invite_code(client, team_id, captain, "Bea@example.org")
 
-    [sent] = list((settings.data_dir / "outbox").glob("*.eml"))
+    [sent] = eventually(lambda: list((settings.data_dir / "outbox").glob("*.eml")))
     message = email.message_from_bytes(sent.read_bytes())
     assert message["To"] == "bea@example.org" and message["Content-Language"] == "fr"
     body = message.get_payload(decode=True)
