@@ -58,7 +58,7 @@
           window.location.assign(body.location);
           return;
         }
-        status.textContent = body.message || status.dataset.failed;
+        status.textContent = body.message || body.detail || status.dataset.failed;  // detail: problem+json
         status.classList.add("error-message");
         button.disabled = false;
       });
