@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from app.core.errors import NotFound
 from app.identity.actor import Actor
 from app.identity.dependencies import ActorDep
+from app.identity.models import User
 from frontend.accounts.common import to_sign_in, unknown_language
 
 
@@ -52,6 +53,15 @@ def signed_in(request: Request, lang: PageLang, actor: ActorDep) -> Actor:
 
 
 SignedIn = Annotated[Actor, Depends(signed_in)]
+
+
+def current_user(actor: SignedIn) -> User:
+    """The signed-in person's account (``SignedIn`` has made sure there is one)."""
+    assert actor.user is not None
+    return actor.user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
 
 
 def not_found(request: Request, lang: str, exc: NotFound | None = None) -> Interrupt:

@@ -28,8 +28,8 @@ from frontend.accounts.common import (
     refused,
     see_other,
     to_sign_in,
-    unknown_language,
 )
+from frontend.guards import PageLang
 from frontend.views import Page
 
 router = page_router()
@@ -96,8 +96,6 @@ def _page(
 
 def _gate(request: Request, lang: str, actor: Actor, permission: Permission) -> Response | None:
     """Sign-in for anonymous callers, a 403 page for others without the permission."""
-    if (redirect := unknown_language(request, lang)) is not None:
-        return redirect
     try:
         identity.authorize(actor, permission)
     except Unauthorized:
@@ -118,7 +116,7 @@ def _gate(request: Request, lang: str, actor: Actor, permission: Permission) -> 
 @router.get("/{lang}/admin/users")
 def users(
     request: Request,
-    lang: str,
+    lang: PageLang,
     session: SessionDep,
     actor: ActorDep,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
@@ -164,7 +162,7 @@ def _role(value: str) -> Role:
 @router.post("/{lang}/admin/users/{user_id}/roles")
 def grant(
     request: Request,
-    lang: str,
+    lang: PageLang,
     user_id: int,
     session: SessionDep,
     clock: ClockDep,
@@ -189,7 +187,7 @@ def grant(
 @router.post("/{lang}/admin/users/{user_id}/roles/revoke")
 def revoke(
     request: Request,
-    lang: str,
+    lang: PageLang,
     user_id: int,
     session: SessionDep,
     clock: ClockDep,
@@ -213,7 +211,7 @@ def revoke(
 @router.post("/{lang}/admin/users/{user_id}/sessions/end")
 def end_sessions(
     request: Request,
-    lang: str,
+    lang: PageLang,
     user_id: int,
     session: SessionDep,
     clock: ClockDep,

@@ -16,15 +16,13 @@ from app.core.db import SessionDep
 from app.core.errors import AppError
 from app.core.i18n import N_, translator
 from app.identity import service as identity
-from app.identity.dependencies import ActorDep
 from app.identity.permissions import Permission
 from frontend.accounts.common import (
     form_page,
     page_router,
     refused_page,
-    to_sign_in,
-    unknown_language,
 )
+from frontend.guards import CurrentUser, PageLang, SignedIn
 from frontend.rendering import render
 from frontend.views import Page
 
@@ -35,13 +33,9 @@ ROLE_NAMES = {"judge": N_("judge"), "organizer": N_("organizer")}
 
 @router.get("/{lang}/invitations/{code}")
 def invitation(
-    request: Request, lang: str, code: Code, session: SessionDep, actor: ActorDep
+    request: Request, lang: PageLang, code: Code, session: SessionDep, actor: SignedIn
 ) -> Response:
     """What the invitation offers, with a button to accept it; sign in first."""
-    if (redirect := unknown_language(request, lang)) is not None:
-        return redirect
-    if actor.user is None:
-        return to_sign_in(request, lang)
     _ = translator(lang)
     try:
         found = identity.find_invitation(session, code=code)
@@ -63,23 +57,20 @@ def invitation(
 @router.post("/{lang}/invitations/{code}")
 def accept(
     request: Request,
-    lang: str,
+    lang: PageLang,
     code: Code,
     session: SessionDep,
     clock: ClockDep,
-    actor: ActorDep,
+    actor: SignedIn,
+    user: CurrentUser,
     csrf_token: Annotated[str, FormField(max_length=2000)] = "",
 ) -> Response:
     """Take the role: once, before it expires, only by the person it was sent to."""
-    if (redirect := unknown_language(request, lang)) is not None:
-        return redirect
-    if actor.user is None:
-        return to_sign_in(request, lang)
     _ = translator(lang)
     try:
         verify_form_token(request, csrf_token)
         identity.authorize(actor, Permission.ACCEPT_INVITATION)
-        grant = identity.accept_invitation(session, code=code, user=actor.user, now=clock.now())
+        grant = identity.accept_invitation(session, code=code, user=user, now=clock.now())
     except (CsrfFailed, AppError) as exc:
         return refused_page(
             request,

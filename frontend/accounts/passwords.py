@@ -28,8 +28,8 @@ from frontend.accounts.common import (
     refused_page,
     see_other,
     to_sign_in,
-    unknown_language,
 )
+from frontend.guards import PageLang
 
 router = page_router()
 Text = Annotated[str, FormField(max_length=2000)]
@@ -38,8 +38,6 @@ Refusal = (CsrfFailed, TooManyRequests, accounts.FieldError)
 
 
 def _local_only(request: Request, lang: str) -> Response | None:
-    if (redirect := unknown_language(request, lang)) is not None:
-        return redirect
     settings: Settings = request.app.state.settings
     if not settings.local_accounts_enabled:
         return see_other(f"/{lang}/account/sign-in")
@@ -69,14 +67,14 @@ def _register_page(request: Request, lang: str, **context: Any) -> Response:
 
 
 @router.get("/{lang}/account/register")
-def register_form(request: Request, lang: str) -> Response:
+def register_form(request: Request, lang: PageLang) -> Response:
     return _local_only(request, lang) or _register_page(request, lang)
 
 
 @router.post("/{lang}/account/register")
 def register(
     request: Request,
-    lang: str,
+    lang: PageLang,
     session: SessionDep,
     clock: ClockDep,
     csrf_token: Text = "",
@@ -121,11 +119,9 @@ def register(
 
 @router.get("/{lang}/account/verify")
 def verify(
-    request: Request, lang: str, session: SessionDep, clock: ClockDep, token: str | None = None
+    request: Request, lang: PageLang, session: SessionDep, clock: ClockDep, token: str | None = None
 ) -> Response:
     """Follow the link from the e-mail: the address is confirmed (the link works once)."""
-    if (redirect := unknown_language(request, lang)) is not None:
-        return redirect
     _ = translator(lang)
     title = _("Confirm your e-mail address")
     if token is None:
@@ -140,7 +136,7 @@ def verify(
 @router.post("/{lang}/account/verify")
 def resend_verification(
     request: Request,
-    lang: str,
+    lang: PageLang,
     session: SessionDep,
     clock: ClockDep,
     csrf_token: Text = "",
@@ -172,7 +168,7 @@ def resend_verification(
 
 
 @router.get("/{lang}/account/forgot-password")
-def forgot_password_form(request: Request, lang: str) -> Response:
+def forgot_password_form(request: Request, lang: PageLang) -> Response:
     if (redirect := _local_only(request, lang)) is not None:
         return redirect
     _ = translator(lang)
@@ -182,7 +178,7 @@ def forgot_password_form(request: Request, lang: str) -> Response:
 @router.post("/{lang}/account/forgot-password")
 def forgot_password(
     request: Request,
-    lang: str,
+    lang: PageLang,
     session: SessionDep,
     clock: ClockDep,
     csrf_token: Text = "",
@@ -213,7 +209,7 @@ def forgot_password(
 
 @router.get("/{lang}/account/reset-password")
 def reset_password_form(
-    request: Request, lang: str, session: SessionDep, clock: ClockDep, token: str = ""
+    request: Request, lang: PageLang, session: SessionDep, clock: ClockDep, token: str = ""
 ) -> Response:
     if (redirect := _local_only(request, lang)) is not None:
         return redirect
@@ -231,7 +227,7 @@ def reset_password_form(
 @router.post("/{lang}/account/reset-password")
 def reset_password(
     request: Request,
-    lang: str,
+    lang: PageLang,
     session: SessionDep,
     clock: ClockDep,
     csrf_token: Text = "",
@@ -269,10 +265,8 @@ def reset_password(
 
 @router.get("/{lang}/account/password")
 def change_password_form(
-    request: Request, lang: str, session: SessionDep, clock: ClockDep, actor: ActorDep
+    request: Request, lang: PageLang, session: SessionDep, clock: ClockDep, actor: ActorDep
 ) -> Response:
-    if (redirect := unknown_language(request, lang)) is not None:
-        return redirect
     one_time = sessions.pending_user(request, session, clock.now()) is not None
     if actor.user is None and not one_time:
         return to_sign_in(request, lang)
@@ -289,7 +283,7 @@ def change_password_form(
 @router.post("/{lang}/account/password")
 def change_password(
     request: Request,
-    lang: str,
+    lang: PageLang,
     session: SessionDep,
     clock: ClockDep,
     actor: ActorDep,
@@ -300,8 +294,6 @@ def change_password(
 ) -> Response:
     """A new password: with the current one, or right after a one-time password was used.
     Every other session of the account ends; this one goes on (or begins)."""
-    if (redirect := unknown_language(request, lang)) is not None:
-        return redirect
     now = clock.now()
     user = actor.user or sessions.pending_user(request, session, now)
     if user is None:

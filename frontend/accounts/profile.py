@@ -32,8 +32,8 @@ from frontend.accounts.common import (
     refused_page,
     see_other,
     to_sign_in,
-    unknown_language,
 )
+from frontend.guards import PageLang
 
 router = page_router()
 Text = Annotated[str, FormField(max_length=2000)]
@@ -109,10 +109,12 @@ def _signed_in(actor: Actor) -> User | None:
 
 @router.get("/{lang}/account/profile")
 def profile(
-    request: Request, lang: str, session: SessionDep, actor: ActorDep, notice: str | None = None
+    request: Request,
+    lang: PageLang,
+    session: SessionDep,
+    actor: ActorDep,
+    notice: str | None = None,
 ) -> Response:
-    if (redirect := unknown_language(request, lang)) is not None:
-        return redirect
     user = _signed_in(actor)
     if user is None:
         return to_sign_in(request, lang)
@@ -123,7 +125,7 @@ def profile(
 @router.post("/{lang}/account/profile")
 def save_profile(
     request: Request,
-    lang: str,
+    lang: PageLang,
     session: SessionDep,
     clock: ClockDep,
     actor: ActorDep,
@@ -136,8 +138,6 @@ def save_profile(
     preferred_language: Text = "",
 ) -> Response:
     """Save through the same service as ``PUT /api/v1/me/profile``, after the same checks."""
-    if (redirect := unknown_language(request, lang)) is not None:
-        return redirect
     user = _signed_in(actor)
     if user is None:
         return to_sign_in(request, lang)

@@ -27,8 +27,8 @@ from frontend.accounts.common import (
     refused_page,
     safe_next,
     see_other,
-    unknown_language,
 )
+from frontend.guards import PageLang
 
 router = page_router()
 Text = Annotated[str, FormField(max_length=2000)]
@@ -72,13 +72,11 @@ def _sign_in_page(
 @router.get("/{lang}/account/sign-in")
 def sign_in_form(
     request: Request,
-    lang: str,
+    lang: PageLang,
     actor: ActorDep,
     next: str | None = None,
     notice: str | None = None,
 ) -> Response:
-    if (redirect := unknown_language(request, lang)) is not None:
-        return redirect
     target = safe_next(next, lang)
     if actor.user is not None:
         return see_other(target)
@@ -89,7 +87,7 @@ def sign_in_form(
 @router.post("/{lang}/account/sign-in")
 def sign_in(
     request: Request,
-    lang: str,
+    lang: PageLang,
     session: SessionDep,
     clock: ClockDep,
     csrf_token: Text = "",
@@ -101,8 +99,6 @@ def sign_in(
 
     Refusals are answered with the form, never raised, so the failure counts are kept.
     """
-    if (redirect := unknown_language(request, lang)) is not None:
-        return redirect
     settings: Settings = request.app.state.settings
     target, values, now = safe_next(next, lang), {"email": email}, clock.now()
     if not settings.local_accounts_enabled:
@@ -164,9 +160,7 @@ def _refused(
 
 
 @router.post("/{lang}/account/sign-out")
-def sign_out(request: Request, lang: str, csrf_token: Text = "") -> Response:
-    if (redirect := unknown_language(request, lang)) is not None:
-        return redirect
+def sign_out(request: Request, lang: PageLang, csrf_token: Text = "") -> Response:
     try:
         verify_form_token(request, csrf_token)
     except CsrfFailed as exc:
@@ -177,10 +171,8 @@ def sign_out(request: Request, lang: str, csrf_token: Text = "") -> Response:
 
 
 @router.get("/{lang}/account/sign-in/oidc")
-async def oidc_begin(request: Request, lang: str, next: str | None = None) -> Response:
+async def oidc_begin(request: Request, lang: PageLang, next: str | None = None) -> Response:
     """To the provider's sign-in page (authorization code, PKCE S256, state, nonce)."""
-    if (redirect := unknown_language(request, lang)) is not None:
-        return redirect
     if not request.app.state.settings.oidc_enabled:
         return see_other(f"/{lang}/account/sign-in")
     response = await oidc.begin(request, next_path=safe_next(next, lang), lang=lang)

@@ -14,17 +14,15 @@ from app.core.clock import ClockDep
 from app.core.db import SessionDep
 from app.core.errors import AppError
 from app.core.i18n import translator
-from app.identity.dependencies import ActorDep
 from app.identity.permissions import Permission
 from app.teams import service as teams
 from frontend.accounts.common import (
     form_page,
     page_router,
     refused_page,
-    to_sign_in,
     translated,
-    unknown_language,
 )
+from frontend.guards import CurrentUser, PageLang, SignedIn
 from frontend.rendering import render
 from frontend.views import Page
 
@@ -35,13 +33,9 @@ TEMPLATE = "account/team_invitation.html"
 
 @router.get("/{lang}/teams/join/{code}")
 def invitation(
-    request: Request, lang: str, code: Code, session: SessionDep, actor: ActorDep
+    request: Request, lang: PageLang, code: Code, session: SessionDep, actor: SignedIn
 ) -> Response:
     """Which team and competition the invitation is for, with a button to join."""
-    if (redirect := unknown_language(request, lang)) is not None:
-        return redirect
-    if actor.user is None:
-        return to_sign_in(request, lang)
     _ = translator(lang)
     try:
         found = teams.find_invitation(session, code=code)
@@ -68,25 +62,22 @@ def invitation(
 @router.post("/{lang}/teams/join/{code}")
 def join(
     request: Request,
-    lang: str,
+    lang: PageLang,
     code: Code,
     session: SessionDep,
     clock: ClockDep,
-    actor: ActorDep,
+    actor: SignedIn,
+    user: CurrentUser,
     csrf_token: Annotated[str, FormField(max_length=2000)] = "",
 ) -> Response:
     """Join: once, before the invitation expires, while the team has room."""
-    if (redirect := unknown_language(request, lang)) is not None:
-        return redirect
-    if actor.user is None:
-        return to_sign_in(request, lang)
     _, now = translator(lang), clock.now()
     try:
         verify_form_token(request, csrf_token)
         found = teams.find_invitation(session, code=code)
         team = teams.get_team(session, team_id=found.team_id)
         teams.authorize_on_team(session, actor, team, Permission.MANAGE_TEAM, now)
-        teams.accept(session, invitation=found, user=actor.user, now=now, actor=actor.label)
+        teams.accept(session, invitation=found, user=user, now=now, actor=actor.label)
     except (CsrfFailed, AppError) as exc:
         return refused_page(
             request,

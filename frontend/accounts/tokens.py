@@ -29,8 +29,8 @@ from frontend.accounts.common import (
     refused,
     see_other,
     to_sign_in,
-    unknown_language,
 )
+from frontend.guards import PageLang
 
 router = page_router()
 Text = Annotated[str, FormField(max_length=2000)]
@@ -110,14 +110,12 @@ def _signed_in(actor: Actor) -> User | None:
 @router.get("/{lang}/account/tokens")
 def tokens(
     request: Request,
-    lang: str,
+    lang: PageLang,
     session: SessionDep,
     clock: ClockDep,
     actor: ActorDep,
     notice: str | None = None,
 ) -> Response:
-    if (redirect := unknown_language(request, lang)) is not None:
-        return redirect
     user = _signed_in(actor)
     if user is None:
         return to_sign_in(request, lang)
@@ -135,7 +133,7 @@ def tokens(
 @router.post("/{lang}/account/tokens")
 def create_token(
     request: Request,
-    lang: str,
+    lang: PageLang,
     session: SessionDep,
     clock: ClockDep,
     actor: ActorDep,
@@ -145,8 +143,6 @@ def create_token(
     scopes: Annotated[list[str] | None, FormField()] = None,
 ) -> Response:
     """A new token; its secret is on this response only, never stored."""
-    if (redirect := unknown_language(request, lang)) is not None:
-        return redirect
     user = _signed_in(actor)
     if user is None:
         return to_sign_in(request, lang)
@@ -177,15 +173,13 @@ def create_token(
 @router.post("/{lang}/account/tokens/{token_id}/revoke")
 def revoke_token(
     request: Request,
-    lang: str,
+    lang: PageLang,
     token_id: int,
     session: SessionDep,
     clock: ClockDep,
     actor: ActorDep,
     csrf_token: Text = "",
 ) -> Response:
-    if (redirect := unknown_language(request, lang)) is not None:
-        return redirect
     user = _signed_in(actor)
     if user is None:
         return to_sign_in(request, lang)
