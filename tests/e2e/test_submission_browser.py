@@ -137,6 +137,6 @@ def test_an_entry_from_draft_to_receipt_in_the_browser(
         page.get_by_role("button", name="Finalize the entry").click()
         page.wait_for_url(f"{base}/en/submissions/{submission_id}/receipt")
         assert re.search(r"[0-9a-f]{64}", page.locator("main").inner_text())
-        assert page.get_by_role("button", name="Print the receipt").is_visible()
+        page.get_by_role("button", name="Print the receipt").wait_for()  # shown by entry.js
         for lang in ("en", "fr"):
             _accessible(page, f"{base}/{lang}/submissions/{submission_id}/receipt")

@@ -49,8 +49,8 @@ def test_forming_a_team_and_inviting_in_the_browser(
         page.get_by_role("textbox", name="Team name").fill("Les Castors")
         page.get_by_role("button", name="Form the team").click()
         page.get_by_role("heading", name="Les Castors", level=1).wait_for()
-        assert page.get_by_role("heading", name="Eligibility").is_visible()
-        assert page.get_by_text("Not known yet").first.is_visible()
+        page.get_by_role("heading", name="Eligibility").wait_for()  # waits, unlike is_visible
+        page.get_by_text("Not known yet").first.wait_for()
         assert "21:00" in page.locator("#team-deadline .viewer-zone").inner_text()  # Paris, UTC+1
         _hydrated(page)
         assert _violations(page) == [], "en"
