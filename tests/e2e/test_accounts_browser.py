@@ -4,7 +4,6 @@ provider process, and axe-core (WCAG 2.1 A/AA) on the sign-in, register and prof
 from __future__ import annotations
 
 import email
-import time
 from email import policy
 from pathlib import Path
 
@@ -18,15 +17,13 @@ from tests.accounts.conftest import LINK, PASSWORD, path_of
 from tests.accounts.oidc_mock import oidc_provider, set_claims
 from tests.e2e.test_home_page import _hydrated, _violations
 from tests.servers import running_server
+from tests.waiting import eventually
 
 
 def _outbox_link(folder: Path) -> str:
     """The link in the one message of the outbox folder. The server delivers it just after it
     has answered, so it may land a moment after the page shows."""
-    deadline = time.monotonic() + 10
-    while not list(folder.glob("*.eml")) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    [mail] = list(folder.glob("*.eml"))
+    [mail] = eventually(lambda: list(folder.glob("*.eml")))
     body = email.message_from_bytes(mail.read_bytes(), policy=policy.default).get_content()  # type: ignore[attr-defined]
     match = LINK.search(body)
     assert match, body
