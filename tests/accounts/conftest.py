@@ -42,7 +42,9 @@ class Mailbox:
     def to(self, address: str) -> list[EmailMessage]:
         """The messages to ``address``, once every message the app has queued was tried (the
         server sends its mail from a thread, just after it has answered)."""
-        eventually(self._drained)
+        assert eventually(self._drained), "the app's outbox was not tried within 10 s"
+        failures = self._failures()
+        assert not failures, f"the app could not deliver: {failures}"
         return [m for m in self.messages if m["To"] == address]
 
     def _drained(self) -> bool:
@@ -51,6 +53,14 @@ class Mailbox:
         with self.engine.connect() as connection:
             untried = "SELECT count(*) FROM outbound_mail WHERE sent_at IS NULL AND attempts = 0"
             return connection.execute(text(untried)).scalar_one() == 0
+
+    def _failures(self) -> list[str]:
+        """The errors of messages the app tried to send to this server and could not."""
+        if self.engine is None:
+            return []
+        with self.engine.connect() as connection:
+            failed = "SELECT last_error FROM outbound_mail WHERE sent_at IS NULL AND attempts > 0"
+            return [str(error) for error in connection.execute(text(failed)).scalars()]
 
     def last_to(self, address: str) -> EmailMessage:
         found = self.to(address)
