@@ -247,6 +247,25 @@ def mail_status() -> None:
     typer.echo(", ".join(f"{name.replace('_', ' ')}: {n}" for name, n in counts.items()))
 
 
+@app.command()
+def sweep(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Count, delete nothing")] = False,
+) -> None:
+    """Delete rows kept past their use (old idempotency keys, sent e-mail, expired tokens and
+    links, ended rate-limit windows), in one transaction; see app/maintenance/service.py."""
+    from app.maintenance import service
+
+    settings, now = get_settings(), SystemClock().now()
+    with _session(write=not dry_run) as session, session.begin():
+        if dry_run:
+            counts = service.count(session, now=now, settings=settings)
+        else:
+            counts = service.sweep(session, now=now, settings=settings)
+    verb = "would delete" if dry_run else "deleted"
+    for table, n in counts.items():
+        typer.echo(f"{table}: {n} {verb}")
+
+
 def main() -> None:
     app(prog_name="govai")
 

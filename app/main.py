@@ -21,6 +21,7 @@ from app.core.openapi import install_openapi
 from app.health.router import router as health_router
 from app.identity.router import router as identity_router
 from app.mail.sender import Sender
+from app.maintenance.runner import Sweeper
 from app.oauth import keys
 from app.oauth.authentication import authenticate_bearer
 from app.oauth.endpoints import router as oauth_protocol_router
@@ -42,9 +43,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         keys.keyring(settings)  # the OAuth signing key exists from the first start
         sender = app.state.mail_sender = Sender(app.state.engine, settings, app.state.clock)
         sender.start()
+        sweeper = Sweeper(app.state.engine, settings, app.state.clock)
+        sweeper.start()
         try:
             yield
         finally:
+            sweeper.stop()
             sender.stop()
             app.state.engine.dispose()
 

@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     # How often the sender thread delivers what is due in the mail outbox (retries mostly:
     # a request delivers its own messages as soon as it has answered).
     mail_retry_seconds: float = Field(default=30.0, gt=0)
+    # Retention (app.maintenance): idempotent replays are promised within idempotency_keep_days;
+    # sent e-mail is kept mail_keep_days for support; the sweep runs every sweep_every_hours
+    # in the server process (0: never; `govai sweep` runs it from the command line).
+    idempotency_keep_days: int = Field(default=30, ge=1)
+    mail_keep_days: int = Field(default=30, ge=1)
+    sweep_every_hours: float = Field(default=24.0, ge=0)
     base_url: str = Field(
         default="http://127.0.0.1:8000", description="The public address, for links in e-mails"
     )

@@ -1,0 +1,1 @@
+"""Housekeeping: the retention sweep (``service``) and the thread that runs it (``runner``)."""
