@@ -2,12 +2,15 @@
 
 A retry with the same key and the same request (method, path, body) gets the kept response back
 and does nothing again; the same key with another request is refused (409). Refusals are not
-kept: they changed nothing, so a retry of a refused request is decided afresh.
+kept: they changed nothing, so a retry of a refused request is decided afresh. A kept response
+is replayed for ``GOVAI_IDEMPOTENCY_KEEP_DAYS`` (30); the retention sweep (``app.maintenance``)
+deletes it after that, and the key then starts a new request.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -25,12 +28,50 @@ from app.submissions import receipts
 from app.submissions.models import IdempotencyKey
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """One POST by ``user`` under an optional ``key``, identified by the hash of its method,
+    path and body. Made before anything else is looked at (``Attempt.of``): a retry answers
+    with the kept response even when the request would now be refused (after the deadline, or
+    once the entry has changed)."""
+
+    session: Session
+    user: User
+    key: str | None
+    digest: str
+    now: datetime
+    replayed: JSONResponse | None
+
+    @classmethod
+    def of(
+        cls,
+        request: Request,
+        session: Session,
+        user: User,
+        key: str | None,
+        now: datetime,
+        body: Any = None,
+    ) -> Attempt:
+        digest = request_hash(request, body)
+        return cls(session, user, key, digest, now, replay(session, user, key, digest))
+
+    def respond(
+        self, status: int, model: BaseModel, headers: dict[str, str] | None = None
+    ) -> JSONResponse:
+        """The response, kept under the key when there is one."""
+        body = jsonable_encoder(model)
+        if self.key is not None and not _keep(self, status, body):
+            raise Conflict("A request with this Idempotency-Key is already in progress.")
+        return JSONResponse(body, status_code=status, headers=headers)
+
+
 def request_hash(request: Request, body: Any) -> str:
     text = f"{request.method} {request.url.path}\n{receipts.canonical({'body': body})}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def replay(session: Session, user: User, key: str | None, digest: str) -> JSONResponse | None:
+    """The kept response of an earlier request with this key; 409 if that request differed."""
     if key is None:
         return None
     query = select(IdempotencyKey).where(
@@ -46,38 +87,20 @@ def replay(session: Session, user: User, key: str | None, digest: str) -> JSONRe
     )
 
 
-def respond(
-    session: Session,
-    user: User,
-    key: str | None,
-    digest: str,
-    now: datetime,
-    status: int,
-    model: BaseModel,
-    headers: dict[str, str] | None = None,
-) -> JSONResponse:
-    """The response, kept under ``key`` when there is one."""
-    body = jsonable_encoder(model)
-    if key is not None and not _keep(session, pk(user), key, digest, now, status, body):
-        raise Conflict("A request with this Idempotency-Key is already in progress.")
-    return JSONResponse(body, status_code=status, headers=headers)
-
-
-def _keep(
-    session: Session, user_id: int, key: str, digest: str, now: datetime, status: int, body: Any
-) -> bool:
+def _keep(attempt: Attempt, status: int, body: Any) -> bool:
     """Insert the kept response unless a concurrent request with the same key got there first
     (one statement: INSERT ... ON CONFLICT DO NOTHING, on PostgreSQL and SQLite alike)."""
+    session = attempt.session
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = (
         insert(IdempotencyKey)
         .values(
-            user_id=user_id,
-            key=key,
-            request_hash=digest,
+            user_id=pk(attempt.user),
+            key=attempt.key,
+            request_hash=attempt.digest,
             response_status=status,
             response_body=body,
-            created_at=now,
+            created_at=attempt.now,
         )
         .on_conflict_do_nothing(index_elements=["user_id", "key"])
         .returning(col(IdempotencyKey.id))

@@ -120,18 +120,16 @@ def create_submission(
     per problem statement, within the competition's limit. Drafts may be incomplete; types
     and word limits are always checked."""
     now, user = clock.now(), account_of(actor)
-    digest = idempotency.request_hash(request, answers)
-    if (replayed := idempotency.replay(session, user, idempotency_key, digest)) is not None:
-        return replayed
+    attempt = idempotency.Attempt.of(request, session, user, idempotency_key, now, answers)
+    if attempt.replayed is not None:
+        return attempt.replayed
     team = teams.visible_team(session, team_id=team_id, actor=actor)
     authorize(session, actor, team, Permission.EDIT_SUBMISSION, now)
     submission, version = service.create(
         session, team=team, user=user, answers=answers, now=now, actor=actor.label
     )
     out = _out(session, submission, team)
-    return idempotency.respond(
-        session, user, idempotency_key, digest, now, 201, out, _etag(version.number)
-    )
+    return attempt.respond(201, out, _etag(version.number))
 
 
 @router.get(
@@ -244,9 +242,9 @@ def finalize(
     freeze the current version and return its receipt, e-mailed to every member. Finalizing a
     later version supersedes the earlier receipt; the same version gives the same receipt."""
     now, user = clock.now(), account_of(actor)
-    digest = idempotency.request_hash(request, None)
-    if (replayed := idempotency.replay(session, user, idempotency_key, digest)) is not None:
-        return replayed
+    attempt = idempotency.Attempt.of(request, session, user, idempotency_key, now)
+    if attempt.replayed is not None:
+        return attempt.replayed
     submission, team = service.visible(session, submission_id=submission_id, actor=actor, lock=True)
     authorize(session, actor, team, Permission.FINALIZE_SUBMISSION, now)
     receipt, new = service.finalize(
@@ -254,9 +252,7 @@ def finalize(
     )
     if new:
         mail_receipt(request, session, team, receipt)
-    return idempotency.respond(
-        session, user, idempotency_key, digest, now, 200, _receipt_out(receipt)
-    )
+    return attempt.respond(200, _receipt_out(receipt))
 
 
 def mail_receipt(request: Request, session: Session, team: Team, receipt: Receipt) -> None:
@@ -306,16 +302,16 @@ def withdraw(
 ) -> Response:
     """Withdraw the entry, until the deadline. A withdrawn entry cannot be changed."""
     now, user = clock.now(), account_of(actor)
-    digest = idempotency.request_hash(request, None)
-    if (replayed := idempotency.replay(session, user, idempotency_key, digest)) is not None:
-        return replayed
+    attempt = idempotency.Attempt.of(request, session, user, idempotency_key, now)
+    if attempt.replayed is not None:
+        return attempt.replayed
     submission, team = service.visible(session, submission_id=submission_id, actor=actor, lock=True)
     authorize(session, actor, team, Permission.WITHDRAW_SUBMISSION, now)
     service.withdraw(
         session, submission=submission, team=team, user=user, now=now, actor=actor.label
     )
     out = _out(session, submission, team)
-    return idempotency.respond(session, user, idempotency_key, digest, now, 200, out)
+    return attempt.respond(200, out)
 
 
 @router.post(
