@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import math
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -19,6 +20,8 @@ from pathlib import Path
 import httpx
 
 from app.core.config import ROOT
+
+SEED = 20251201  # the same arrival times in every run
 
 
 @dataclass(frozen=True)
@@ -86,29 +89,45 @@ def _wait_until_up(base: str, child: subprocess.Popen[bytes], log: Path) -> None
     raise RuntimeError("the server did not start within 60 s")
 
 
-def surge(base: str, calls: list[Call], concurrency: int) -> Run:
-    """POST every call, ``concurrency`` at a time, each with its own Idempotency-Key. The
-    event loop runs in a thread of its own, so a caller that has one running (a test process
-    where Playwright's sync API is active) can call this too."""
+def surge(base: str, calls: list[Call], concurrency: int, *, spread: float = 0.0) -> Run:
+    """POST every call, each with its own Idempotency-Key, at most ``concurrency`` at a time:
+    all released at once (``spread`` 0: the worst case, a closed loop), or arriving at random
+    times over ``spread`` seconds (an open loop: latency then counts from the arrival, so time
+    spent waiting for a free client is included). The event loop runs in a thread of its own,
+    so a caller that has one running (a test process where Playwright's sync API is active) can
+    call this too."""
     with ThreadPoolExecutor(max_workers=1) as thread:
-        return thread.submit(asyncio.run, _surge(base, calls, concurrency)).result()
+        return thread.submit(asyncio.run, _surge(base, calls, concurrency, spread)).result()
 
 
-async def _surge(base: str, calls: list[Call], concurrency: int) -> Run:
+async def _surge(base: str, calls: list[Call], concurrency: int, spread: float) -> Run:
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    queue: asyncio.Queue[Call] = asyncio.Queue()
-    for call in calls:
-        queue.put_nowait(call)
+    arrivals = None
+    if spread:
+        rng = random.Random(SEED)
+        arrivals = [rng.uniform(0, spread) for _ in calls]
     outcomes: list[Outcome] = []
-    go = asyncio.Event()
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as client:
-        workers = [
-            asyncio.create_task(_worker(client, queue, go, outcomes)) for _ in range(concurrency)
-        ]
-        await asyncio.sleep(0)  # every worker is waiting on the start signal
-        started = time.perf_counter()
-        go.set()
-        await asyncio.gather(*workers)
+        if arrivals is None:
+            queue: asyncio.Queue[Call] = asyncio.Queue()
+            for call in calls:
+                queue.put_nowait(call)
+            go = asyncio.Event()
+            workers = [_worker(client, queue, go, outcomes) for _ in range(concurrency)]
+            tasks = [asyncio.create_task(worker) for worker in workers]
+            await asyncio.sleep(0)  # every worker is waiting on the start signal
+            started = time.perf_counter()
+            go.set()
+            await asyncio.gather(*tasks)
+        else:
+            free = asyncio.Semaphore(concurrency)
+            started = time.perf_counter()
+            await asyncio.gather(
+                *(
+                    _arrive(client, call, started + at, free, outcomes)
+                    for call, at in zip(calls, arrivals, strict=True)
+                )
+            )
         wall = time.perf_counter() - started
     return Run(wall_seconds=wall, outcomes=sorted(outcomes, key=lambda o: o.key))
 
@@ -119,16 +138,32 @@ async def _worker(
     await go.wait()
     while not queue.empty():
         call = queue.get_nowait()
-        headers = {**call.headers, "Idempotency-Key": f"surge-{uuid.uuid4().hex}"}
-        started = time.perf_counter()
-        try:
-            response = await client.post(call.path, headers=headers)
-        except httpx.HTTPError:
-            out.append(Outcome(call.key, 0, time.perf_counter() - started))
-            continue
-        seconds = time.perf_counter() - started
-        body = response.json() if response.status_code == 200 else {}
-        out.append(Outcome(call.key, response.status_code, seconds, body))
+        out.append(await _post(client, call, time.perf_counter()))
+
+
+async def _arrive(
+    client: httpx.AsyncClient,
+    call: Call,
+    at: float,
+    free: asyncio.Semaphore,
+    out: list[Outcome],
+) -> None:
+    """One team arriving at ``at`` (a perf_counter time), waiting for a free client if all
+    ``concurrency`` are busy."""
+    await asyncio.sleep(max(0.0, at - time.perf_counter()))
+    async with free:
+        out.append(await _post(client, call, at))
+
+
+async def _post(client: httpx.AsyncClient, call: Call, since: float) -> Outcome:
+    headers = {**call.headers, "Idempotency-Key": f"surge-{uuid.uuid4().hex}"}
+    try:
+        response = await client.post(call.path, headers=headers)
+    except httpx.HTTPError:
+        return Outcome(call.key, 0, time.perf_counter() - since)
+    seconds = time.perf_counter() - since
+    body = response.json() if response.status_code == 200 else {}
+    return Outcome(call.key, response.status_code, seconds, body)
 
 
 def percentile(values: list[float], share: float) -> float:
