@@ -16,6 +16,7 @@ from typing import Literal
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
 Language = Literal["en", "fr"]
@@ -45,12 +46,21 @@ def translations(lang: str) -> NullTranslations:
 
 def gettext(lang: str, message: str, **params: object) -> str:
     text = translations(lang).gettext(message)
-    return text % params if params else text
+    return text % localized(lang, params) if params else text
 
 
 def ngettext(lang: str, singular: str, plural: str, n: int, **params: object) -> str:
     text = translations(lang).ngettext(singular, plural, n)
-    return text % {"num": n, **params}
+    return text % {"num": n, **localized(lang, params)}
+
+
+def localized(lang: str, params: dict[str, object]) -> dict[str, object]:
+    """``params`` with each decimal number written the language's way ("0.5" in English, "0,5"
+    in French); whole numbers and text unchanged."""
+    return {
+        key: format_decimal(value, locale=lang) if isinstance(value, float) else value
+        for key, value in params.items()
+    }
 
 
 def translator(lang: str) -> Callable[..., str]:

@@ -41,7 +41,7 @@ def test_a_body_over_the_bound_is_refused_before_it_is_stored(
         assert declared.headers["content-type"] == "application/problem+json"
         assert (
             declared.json()["detail"]
-            == "Une requête peut contenir au plus 65536 octets (0.06 Mio)."
+            == "Une requête peut contenir au plus 65536 octets (0,06 Mio)."
         )
         streamed = client.post(
             url,

@@ -194,7 +194,7 @@ def test_files_upload_refusals_and_removal(
     too_large = web.post(
         editor + "/attachments", data={"csrf_token": token}, files=big, headers=script
     )
-    assert too_large.status_code == 413 and "10.0 MiB" in too_large.json()["message"]
+    assert too_large.status_code == 413 and "(10 MiB)" in too_large.json()["message"]
     assert (rows(loaded), _attachments(loaded)) == before
     by_script = web.post(
         editor + "/attachments", data={"csrf_token": token}, files=files, headers=script
