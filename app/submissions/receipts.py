@@ -14,16 +14,19 @@ from sqlmodel import Session
 
 from app.core import mail
 from app.core.config import Settings
-from app.core.i18n import gettext
+from app.core.i18n import N_, gettext
 from app.mail import service as outbox
 
 ALGORITHM = "sha256"
-RECIPE = (
+RECIPE_TEXT = N_(
     "SHA-256 (hex) of the UTF-8 bytes of the snapshot serialized as JSON with keys sorted, no "
-    "whitespace and non-ASCII characters kept as they are; in Python: hashlib.sha256(json.dumps("
-    "snapshot, sort_keys=True, separators=(',', ':'), ensure_ascii=False).encode('utf-8'))"
-    ".hexdigest()"
+    "whitespace and non-ASCII characters kept as they are; in Python:"
 )
+RECIPE_CODE = (
+    "hashlib.sha256(json.dumps(snapshot, sort_keys=True, separators=(',', ':'), "
+    "ensure_ascii=False).encode('utf-8')).hexdigest()"
+)
+RECIPE = f"{RECIPE_TEXT} {RECIPE_CODE}"  # in the API's receipts, English like its field names
 
 
 def snapshot(

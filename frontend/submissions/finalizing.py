@@ -207,6 +207,7 @@ def receipt(
         at_utc=utc_text(found.finalized_at),
         by=finalized_by(session, found.finalized_by),
         files=found.snapshot.get("attachments", []),
-        recipe=receipts.RECIPE,
+        recipe_text=receipts.RECIPE_TEXT,
+        recipe_code=receipts.RECIPE_CODE,
         canonical=receipts.canonical(found.snapshot),
     )
