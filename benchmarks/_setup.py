@@ -30,44 +30,12 @@ from app.oauth.personal_tokens import create_personal_token
 from app.submissions import attachments
 from app.submissions import service as submissions
 from app.teams import service as teams
+from tests.submissions.factories import LONG_FIELDS, complete_answers
 
 G7 = "g7-govai-2025"
 CATALOGUE = ROOT / "challenges"
 SET_UP_AT = datetime(2025, 12, 1, 12, 0, tzinfo=UTC)  # the morning of the deadline day
 BATCH = 50
-LONG_FIELDS = (
-    "description",
-    "solution",
-    "data_used",
-    "bias",
-    "data_protection",
-    "impact",
-    "responsible_ai",
-    "explainability",
-    "scalability",
-    "accessibility",
-    "implementation_effort",
-    "human_centred_design",
-    "documentation",
-)
-IMPACT_ANSWERS = {  # the G7 impact questionnaire, every question answered
-    "decision_role": "recommends",
-    "reversibility": "likely_reversible",
-    "rights": "moderate",
-    "vulnerable_people": "no",
-    "scale": "many",
-    "personal_information": "personal",
-    "data_sources": "government",
-    "explainability": "after_the_fact",
-    "keeps_learning": "no",
-    "consulted": "yes",
-    "bias_testing": "yes",
-    "human_review": "yes",
-    "recourse": "yes",
-    "audit_trail": "yes",
-    "monitoring": "yes",
-    "privacy_assessment": "yes",
-}
 
 
 @dataclass(frozen=True)
@@ -80,17 +48,12 @@ class Entry:
 
 
 def answers(n: int) -> dict[str, object]:
-    """A complete G7 answer set (as tests/submissions/factories.complete_answers)."""
-    return {
-        "impact_assessment": dict(IMPACT_ANSWERS),
-        "title": f"Triage of public correspondence {n}",
-        "challenge": "information-volume",
-        "video_url": "https://www.youtube.com/watch?v=abc123",
-        "single_organization": False,
-        "existing_systems": True,
-        "easy_to_extend": True,
+    """A complete G7 answer set, the tests' own (so both follow form.yaml and impact.yaml), with
+    texts of its own for team ``n``."""
+    return complete_answers(
+        title=f"Triage of public correspondence {n}",
         **{name: f"A short answer about {name} from team {n}." for name in LONG_FIELDS},
-    }
+    )
 
 
 def pdf(size: int) -> bytes:

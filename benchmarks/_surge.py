@@ -22,6 +22,7 @@ import httpx
 from app.core.config import ROOT
 
 SEED = 20251201  # the same arrival times in every run
+ATTEMPTS = 3  # sends of one request when no answer comes
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ class Outcome:
     status: int  # 0 when no response came (connection error, timeout)
     seconds: float
     body: dict[str, object] = field(default_factory=dict)
+    retries: int = 0  # sent again with the same key after no answer came
+    error: str = ""  # why no answer came, when none did
 
 
 @dataclass(frozen=True)
@@ -156,14 +159,20 @@ async def _arrive(
 
 
 async def _post(client: httpx.AsyncClient, call: Call, since: float) -> Outcome:
+    """POST, and send again with the same Idempotency-Key when no answer came (as a careful
+    client does: a kept connection the server had just closed, say); the latency includes it."""
     headers = {**call.headers, "Idempotency-Key": f"surge-{uuid.uuid4().hex}"}
-    try:
-        response = await client.post(call.path, headers=headers)
-    except httpx.HTTPError:
-        return Outcome(call.key, 0, time.perf_counter() - since)
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            response = await client.post(call.path, headers=headers)
+            break
+        except httpx.TransportError as exc:
+            if attempt == ATTEMPTS:
+                error = f"{type(exc).__name__}: {exc}"
+                return Outcome(call.key, 0, time.perf_counter() - since, error=error)
     seconds = time.perf_counter() - since
     body = response.json() if response.status_code == 200 else {}
-    return Outcome(call.key, response.status_code, seconds, body)
+    return Outcome(call.key, response.status_code, seconds, body, retries=attempt - 1)
 
 
 def percentile(values: list[float], share: float) -> float:

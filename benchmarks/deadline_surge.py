@@ -72,6 +72,8 @@ def figures(run: Run) -> dict[str, Any]:
             for s, n in sorted(Counter(o.status for o in run.outcomes).items())
             if s != 200
         },
+        "retries": sum(o.retries for o in run.outcomes),
+        "no_answer": sorted({o.error for o in run.outcomes if o.error})[:5],
     }
 
 
@@ -185,6 +187,7 @@ def table(summary: dict[str, Any]) -> str:
         ("p99 (s)", "p99_seconds"),
         ("max (s)", "max_seconds"),
         ("errors by status", "errors"),
+        ("sent again", "retries"),
     ]
     head = (
         f"deadline surge: {summary['teams']} teams, concurrency {summary['concurrency']}, "
@@ -206,6 +209,7 @@ def table(summary: dict[str, Any]) -> str:
         f"attachments re-hashed {c['attachments_checked']}"
     )
     lines += [f"  problem: {m}" for m in summary["problems"]]
+    lines += [f"  no answer ({name}): {e}" for name, run in runs.items() for e in run["no_answer"]]
     lines += [f"  {'PASS' if ok else 'FAIL'}  {name}" for name, ok in summary["targets"].items()]
     lines.append("PASS" if summary["passed"] else "FAIL")
     return "\n".join(lines)
