@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.dialects import postgresql, sqlite
@@ -59,7 +58,7 @@ class Attempt:
         self, status: int, model: BaseModel, headers: dict[str, str] | None = None
     ) -> JSONResponse:
         """The response, kept under the key when there is one."""
-        body = jsonable_encoder(model)
+        body = model.model_dump(mode="json", by_alias=True)  # as FastAPI would encode it
         if self.key is not None and not _keep(self, status, body):
             raise Conflict("A request with this Idempotency-Key is already in progress.")
         return JSONResponse(body, status_code=status, headers=headers)
