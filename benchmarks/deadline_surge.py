@@ -192,8 +192,8 @@ def table(summary: dict[str, Any]) -> str:
     head = (
         f"deadline surge: {summary['teams']} teams, concurrency {summary['concurrency']}, "
         f"{summary['database']}, attachment {summary['attachment_bytes']} B, "
-        f"snapshot {summary['snapshot_bytes']} B; "
-        f"at once, then arriving over {summary['spread_seconds']:g} s"
+        f"snapshot {summary['snapshot_bytes']} B; all at once"
+        + (f", then arriving over {spread:g} s" if (spread := summary["spread_seconds"]) else "")
     )
     lines = [head, f"  {'':<20}" + "".join(f"{name:>18}" for name in runs)]
     for label, key in rows:
