@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -104,11 +106,18 @@ class Settings(BaseSettings):
             return self.secret_key
         self.data_dir.mkdir(parents=True, exist_ok=True)
         path = self.data_dir / "secret_key"
-        if not path.exists():
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(secrets.token_urlsafe(48))
-            tmp.chmod(0o600)
-            tmp.replace(path)
+        if not path.exists():  # the first start: publish one, unless another worker just did
+            fd, tmp = tempfile.mkstemp(dir=self.data_dir, prefix="secret_key.")  # mode 0600
+            try:
+                with os.fdopen(fd, "w") as handle:
+                    handle.write(secrets.token_urlsafe(48))
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.link(tmp, path)  # fails if it exists: every worker reads the same secret
+            except FileExistsError:
+                pass
+            finally:
+                os.unlink(tmp)
         return path.read_text().strip()
 
 

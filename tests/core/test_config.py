@@ -1,3 +1,5 @@
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,21 @@ def test_a_development_secret_is_generated_once_and_kept(tmp_path: Path) -> None
     first = settings.ensure_secret_key()
     assert len(first) >= 40 and first == Settings(data_dir=tmp_path).ensure_secret_key()
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_workers_starting_together_share_one_secret(tmp_path: Path) -> None:
+    """Several server workers on a fresh data folder: one secret is published, all read it, and
+    no temporary file is left."""
+    start = threading.Barrier(8)
+
+    def first_start(_: int) -> str:
+        start.wait()
+        return Settings(data_dir=tmp_path).ensure_secret_key()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        secrets = set(pool.map(first_start, range(8)))
+    assert secrets == {(tmp_path / "secret_key").read_text().strip()}
+    assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]
 
 
 def test_the_default_database_is_sqlite_in_the_data_folder(tmp_path: Path) -> None:
