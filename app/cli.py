@@ -50,13 +50,27 @@ def _session(write: bool = True):  # type: ignore[no-untyped-def]
 def serve(
     host: Annotated[str, typer.Option(envvar="HOST")] = "127.0.0.1",
     port: Annotated[int, typer.Option(envvar="PORT")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            envvar="WEB_CONCURRENCY",
+            min=1,
+            help="Worker processes; more than one with PostgreSQL (SQLite takes one writer).",
+        ),
+    ] = 1,
     reload: bool = False,
 ) -> None:
     """Serve the application with uvicorn."""
     import uvicorn
 
     uvicorn.run(
-        "app.main:create_app", factory=True, host=host, port=port, reload=reload, proxy_headers=True
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=None if reload else workers,
+        reload=reload,
+        proxy_headers=True,
     )
 
 

@@ -9,9 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.conftest import SMALL_COMPETITION
+from tests.servers import free_port
+from tests.waiting import eventually
 
 
 def govai(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -92,3 +95,38 @@ def test_mail_status_and_send(env: dict[str, str]) -> None:
     assert status.returncode == 0 and status.stdout.strip() == "sent: 0, waiting: 0, given up: 0"
     sent = govai(env, "mail", "send")
     assert sent.returncode == 0 and sent.stdout.strip() == "sent 0, failed 0"
+
+
+def test_serve_with_two_workers_on_a_fresh_data_folder(env: dict[str, str], tmp_path: Path) -> None:
+    """Two worker processes start together on a fresh data folder: they publish one secret and
+    one signing key between them, and the server answers (each request on a new connection, which
+    either worker may accept) and stops cleanly."""
+    assert govai(env, "db", "upgrade").returncode == 0
+    assert govai(env, "catalogue", "load").returncode == 0
+    port = free_port()
+    command = [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", "2"]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert eventually(lambda: _answers(f"{base}/readyz"), timeout=60)
+        with httpx.Client(base_url=base) as client:
+            for _ in range(20):
+                response = client.get("/api/v1/competitions", headers={"Connection": "close"})
+                assert response.status_code == 200
+            jwks = {client.get("/oauth/jwks").text for _ in range(10)}
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=60)
+    assert server.returncode == 0, output.decode(errors="replace")[-2000:]
+    assert len(jwks) == 1  # the same signing key, whichever worker answered
+    data = tmp_path / "data"
+    assert sorted(p.name for p in data.iterdir() if p.name.startswith("secret_key")) == [
+        "secret_key"
+    ]
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
