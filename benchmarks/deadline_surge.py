@@ -50,6 +50,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help="seconds over which the teams of the second surge arrive (0: no second surge)",
     )
     parser.add_argument("--database-url", help="a PostgreSQL server (default: SQLite files)")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="server processes (govai serve --workers)"
+    )
     parser.add_argument("--attachment-bytes", type=int, default=64 * 1024)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument("--json", action="store_true", help="print a JSON summary")
@@ -89,6 +92,7 @@ def run_platform(
         entries = prepare(settings, teams_count=args.teams, attachment_bytes=args.attachment_bytes)
         start_at = DEADLINE - timedelta(seconds=max(spread, 55.0)) - MARGIN
         serve = ["platform", "--data-dir", str(settings.data_dir), "--database-url", url]
+        serve += ["--workers", str(args.workers)]
         with server([*serve, "--start-at", start_at.isoformat()], folder / f"{name}.log") as base:
             run = surge(base, _finalize_calls(entries), args.concurrency, spread=spread)
         acknowledged = {o.key: o.body for o in run.outcomes if o.status == 200}
@@ -129,6 +133,7 @@ def run_baseline(
         data_dir = folder / name
         data_dir.mkdir(parents=True, exist_ok=True)
         serve = ["baseline", "--data-dir", str(data_dir), "--database-url", url]
+        serve += ["--workers", str(args.workers)]
         with server([*serve, "--file-bytes", str(file_bytes)], folder / f"{name}.log") as base:
             calls = [Call(key=n, path=f"/bench/{n}", headers={}) for n in range(1, args.teams + 1)]
             run = surge(base, calls, args.concurrency, spread=spread)
@@ -160,6 +165,7 @@ def summarize(
     return {
         "teams": args.teams,
         "concurrency": args.concurrency,
+        "workers": args.workers,
         "spread_seconds": args.spread,
         "database": "postgresql" if args.database_url else "sqlite",
         "attachment_bytes": args.attachment_bytes,
@@ -191,6 +197,7 @@ def table(summary: dict[str, Any]) -> str:
     ]
     head = (
         f"deadline surge: {summary['teams']} teams, concurrency {summary['concurrency']}, "
+        f"{summary['workers']} server worker(s), "
         f"{summary['database']}, attachment {summary['attachment_bytes']} B, "
         f"snapshot {summary['snapshot_bytes']} B; all at once"
         + (f", then arriving over {spread:g} s" if (spread := summary["spread_seconds"]) else "")

@@ -39,6 +39,7 @@ def test_deadline_surge_on_sqlite() -> None:
 
 @pytest.mark.postgres
 def test_deadline_surge_on_postgresql(pg_admin: Engine) -> None:
-    """``pg_admin`` skips without GOVAI_TEST_POSTGRES_URL (fails when it is required)."""
+    """Two server processes, as production runs on PostgreSQL: still one receipt per entry.
+    ``pg_admin`` skips without GOVAI_TEST_POSTGRES_URL (fails when it is required)."""
     url = os.environ[PG_ENV]
-    _check(measure([*SMALL, "--database-url", url]))
+    _check(measure([*SMALL, "--database-url", url, "--workers", "2"]))
