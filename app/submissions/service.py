@@ -229,8 +229,11 @@ def visible(
         team = teams.visible_team(session, team_id=submission.team_id, actor=actor)
     except NotFound:
         raise NotFound("There is no submission %(id)s.", id=submission_id) from None
-    if lock:  # taken after the visibility check, so outsiders never wait on the lock
-        session.refresh(submission, with_for_update=True)  # and read again under it
+    # The row lock is taken after the visibility check, so outsiders never wait on it, and the
+    # entry read again under it. SQLite has no row locks: a writing request's transaction holds
+    # the database's write lock from its first statement, so the first read was already locked.
+    if lock and session.get_bind().dialect.name != "sqlite":
+        session.refresh(submission, with_for_update=True)
     return submission, team
 
 
