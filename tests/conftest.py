@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
@@ -24,6 +25,7 @@ from app.core.clock import FrozenClock
 from app.core.config import ROOT, Settings
 from app.core.db import make_engine, new_session
 from app.core.migrations import upgrade
+from tests.web import Mailbox
 
 PG_ENV = "GOVAI_TEST_POSTGRES_URL"
 PG_SKIP = (
@@ -143,4 +145,36 @@ def client(settings: Settings, clock: FrozenClock, loaded: Engine) -> Iterator[o
     from app.main import create_app
 
     with TestClient(create_app(settings, clock)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def mailbox(settings: Settings, loaded: Engine) -> Iterator[Mailbox]:
+    """A real SMTP server on 127.0.0.1 that the app's settings point at (no STARTTLS)."""
+    from aiosmtpd.controller import Controller
+
+    from tests.servers import free_port
+
+    box = Mailbox(loaded)
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.smtp_host, settings.smtp_port, settings.smtp_starttls = (
+        "127.0.0.1",
+        controller.port,
+        False,
+    )
+    try:
+        yield box
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def web(
+    settings: Settings, clock: FrozenClock, loaded: Engine, mailbox: Mailbox
+) -> Iterator[TestClient]:
+    """A browser-like client: cookies kept, redirects not followed (tests look at them)."""
+    from app.main import create_app
+
+    with TestClient(create_app(settings, clock), follow_redirects=False) as test_client:
         yield test_client

@@ -13,7 +13,7 @@ from app.core.clock import FrozenClock
 from app.core.config import Settings
 from app.core.db import new_session
 from app.core.errors import TooManyRequests
-from tests.accounts.conftest import Mailbox, audit_actions, post_form, sign_in, signed_up
+from tests.web import Mailbox, audit_actions, post_form, sign_in, signed_up
 
 
 def test_hits_are_counted_across_sessions_and_windows(engine: Engine, clock: FrozenClock) -> None:

@@ -12,7 +12,7 @@ from sqlmodel import select
 from app.audit.models import AuditRecord
 from app.core.db import new_session
 from app.identity.models import User
-from tests.accounts.conftest import PASSWORD, Mailbox, csrf_of, signed_up
+from tests.web import PASSWORD, Mailbox, csrf_of, signed_up
 
 PROFILE = {
     "name": "Changed Name",

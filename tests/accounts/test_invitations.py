@@ -12,9 +12,9 @@ from app.core.clock import FrozenClock
 from app.core.db import new_session
 from app.identity import service
 from app.oauth.personal_tokens import create_personal_token
-from tests.accounts.conftest import Mailbox, path_of, post_form, signed_up
 from tests.conftest import DURING_SPRINT
 from tests.identity.factories import make_user
+from tests.web import Mailbox, path_of, post_form, signed_up
 
 INVITE = "/api/v1/competitions/g7-govai-2025/invitations"
 

@@ -12,7 +12,7 @@ from app.accounts.models import PasswordCredential
 from app.core.clock import FrozenClock
 from app.core.db import new_session
 from app.identity.models import User
-from tests.accounts.conftest import (
+from tests.web import (
     PASSWORD,
     Mailbox,
     audit_actions,
@@ -87,7 +87,7 @@ def test_register_verify_sign_in_edit_profile_sign_out(
 
 
 def test_profile_errors_are_shown_beside_their_fields(web: TestClient, mailbox: Mailbox) -> None:
-    from tests.accounts.conftest import signed_up
+    from tests.web import signed_up
 
     signed_up(web, mailbox, "grace@example.org")
     refused = post_form(
@@ -126,7 +126,7 @@ def test_registering_a_taken_address_tells_its_owner_not_the_visitor(
 def test_password_reset_link_works_once_and_expires(
     web: TestClient, mailbox: Mailbox, clock: FrozenClock, loaded: Engine
 ) -> None:
-    from tests.accounts.conftest import signed_up
+    from tests.web import signed_up
 
     signed_up(web, mailbox, "ada@example.org")
     asked = post_form(web, "/en/account/forgot-password", {"email": "ada@example.org"})
@@ -182,7 +182,7 @@ def test_password_reset_link_works_once_and_expires(
 
 
 def test_next_only_goes_to_this_site(web: TestClient, mailbox: Mailbox) -> None:
-    from tests.accounts.conftest import signed_up
+    from tests.web import signed_up
 
     signed_up(web, mailbox, "ada@example.org")
     for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:x"):

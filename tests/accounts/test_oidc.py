@@ -13,8 +13,8 @@ from sqlmodel import select
 from app.core.config import Settings
 from app.core.db import new_session
 from app.identity.models import ExternalIdentity, User
-from tests.accounts.conftest import Mailbox, path_of, signed_up
 from tests.accounts.oidc_mock import approve, oidc_provider, set_claims
+from tests.web import Mailbox, path_of, signed_up
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from app.accounts import service as accounts
 from app.core.clock import FrozenClock
 from app.core.config import Settings
 from app.core.db import new_session
-from tests.accounts.conftest import PASSWORD, Mailbox, audit_actions, post_form, sign_in, signed_up
+from tests.web import PASSWORD, Mailbox, audit_actions, post_form, sign_in, signed_up
 
 
 def _admin(engine: Engine, clock: FrozenClock, address: str = "root@example.org") -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from tests.accounts.conftest import Mailbox, path_of, post_form, signed_up
 from tests.teams.factories import form, person
+from tests.web import Mailbox, path_of, post_form, signed_up
 
 
 def test_the_emailed_link_joins_the_team_once(

@@ -6,7 +6,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from tests.accounts.conftest import Mailbox, csrf_of, signed_up
+from tests.web import Mailbox, csrf_of, signed_up
 
 
 def test_create_use_and_revoke_a_token_from_the_page(web: TestClient, mailbox: Mailbox) -> None:

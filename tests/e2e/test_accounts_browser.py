@@ -13,11 +13,11 @@ from sqlalchemy import Engine
 from app.core.clock import FrozenClock
 from app.core.config import Settings
 from app.main import create_app
-from tests.accounts.conftest import LINK, PASSWORD, path_of
 from tests.accounts.oidc_mock import oidc_provider, set_claims
 from tests.e2e.test_home_page import _hydrated, _violations
 from tests.servers import running_server
 from tests.waiting import eventually
+from tests.web import LINK, PASSWORD, path_of
 
 
 def _outbox_link(folder: Path) -> str:

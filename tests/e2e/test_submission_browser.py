@@ -18,13 +18,13 @@ from app.identity import service as identity
 from app.main import create_app
 from app.submissions import service, validation
 from app.teams import service as teams
-from tests.accounts.conftest import PASSWORD
 from tests.conftest import DURING_SPRINT
 from tests.e2e.test_home_page import _hydrated, _violations
 from tests.identity.factories import make_user
 from tests.servers import running_server
 from tests.submissions.factories import complete_answers
 from tests.teams.factories import G7
+from tests.web import PASSWORD
 
 EMAIL = "ada@example.org"
 SAMPLES = [

@@ -9,10 +9,10 @@ from sqlalchemy import Engine
 from app.core.clock import FrozenClock
 from app.core.config import Settings
 from app.main import create_app
-from tests.accounts.conftest import PASSWORD
 from tests.e2e.test_accounts_browser import _outbox_link
 from tests.e2e.test_home_page import _hydrated, _violations
 from tests.servers import running_server
+from tests.web import PASSWORD
 
 G7 = "g7-govai-2025"
 

@@ -24,12 +24,12 @@ from app.core.i18n import gettext
 from app.identity import service as identity
 from app.main import create_app
 from app.submissions.models import Receipt
-from tests.accounts.conftest import PASSWORD, path_of
 from tests.conftest import DURING_SPRINT
 from tests.identity.factories import make_user
 from tests.servers import running_server
 from tests.submissions.factories import CHALLENGE, IMPACT_ANSWERS, LONG_FIELDS
 from tests.teams.factories import G7
+from tests.web import PASSWORD, path_of
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
 

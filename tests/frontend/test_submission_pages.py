@@ -2,8 +2,6 @@
 upload and remove files, review, finalize and read the receipt, withdraw; every refusal is
 shown on the page and writes nothing."""
 
-# ruff: noqa: F401, F811 (the account tests' fixtures ``web`` and ``mailbox``, used by name)
-
 from __future__ import annotations
 
 import re
@@ -25,20 +23,12 @@ from app.submissions import receipts, service, validation
 from app.submissions.models import Attachment, Submission
 from app.teams import service as teams
 from frontend.submissions.common import WORD_PATTERN_JS
-from tests.accounts.conftest import (
-    CSRF,
-    PASSWORD,
-    Mailbox,
-    mailbox,
-    post_form,
-    signed_up,
-    web,
-)
 from tests.conftest import DURING_SPRINT
 from tests.identity.factories import make_user
 from tests.submissions.factories import CHALLENGE, complete_answers, rows
 from tests.teams.factories import G7
 from tests.waiting import eventually
+from tests.web import CSRF, PASSWORD, Mailbox, post_form, signed_up
 
 PDF = b"%PDF-1.7\n" + b"x" * 2000
 EMAIL = "ada@example.org"

@@ -1,7 +1,6 @@
 """The team pages, as a signed-in person uses them: form a team, read the eligibility panel,
 invite, hand over, remove, leave; refusals change nothing."""
 
-# ruff: noqa: F401, F811 (the account tests' fixtures ``web`` and ``mailbox``, used by name)
 from __future__ import annotations
 
 import re
@@ -14,9 +13,9 @@ from app.core.db import new_session
 from app.identity import service as identity
 from app.mail.models import OutboundMail
 from app.teams.models import TeamInvitation
-from tests.accounts.conftest import Mailbox, mailbox, path_of, post_form, signed_up, web
 from tests.conftest import DURING_SPRINT
 from tests.teams.factories import G7, form, invite_code, join, person
+from tests.web import Mailbox, path_of, post_form, signed_up
 
 HOME = f"/en/competitions/{G7}/team"
 CODE = re.compile(r"/en/teams/join/([A-Za-z0-9_-]+)")

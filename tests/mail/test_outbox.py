@@ -18,10 +18,10 @@ from app.core.db import new_session
 from app.mail import service as outbox
 from app.mail.models import OutboundMail
 from app.main import create_app
-from tests.accounts.conftest import Mailbox
 from tests.servers import free_port
 from tests.teams.factories import form, person
 from tests.waiting import eventually
+from tests.web import Mailbox
 
 
 def _rows(engine: Engine) -> list[OutboundMail]:

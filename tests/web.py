@@ -1,25 +1,20 @@
-"""Account test helpers: an app with a real SMTP server capturing mail, and browser-like forms."""
+"""Helpers for tests that act as a person in a browser would: a mailbox behind a real SMTP
+server (the ``mailbox`` and ``web`` fixtures in tests/conftest.py), and forms sent with their
+CSRF token."""
 
 from __future__ import annotations
 
 import email
 import re
-from collections.abc import Iterator
 from email import policy
 from email.message import EmailMessage
 from typing import Any
 from urllib.parse import urlsplit
 
-import pytest
-from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from app.core.clock import FrozenClock
-from app.core.config import Settings
 from app.core.db import new_session
-from app.main import create_app
-from tests.servers import free_port
 from tests.waiting import eventually
 
 PASSWORD = "a long enough passphrase"
@@ -72,32 +67,6 @@ class Mailbox:
         match = LINK.search(body)
         assert match, body
         return match.group(0)
-
-
-@pytest.fixture
-def mailbox(settings: Settings, loaded: Engine) -> Iterator[Mailbox]:
-    """A real SMTP server on 127.0.0.1 that the app's settings point at (no STARTTLS)."""
-    box = Mailbox(loaded)
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.smtp_host, settings.smtp_port, settings.smtp_starttls = (
-        "127.0.0.1",
-        controller.port,
-        False,
-    )
-    try:
-        yield box
-    finally:
-        controller.stop()
-
-
-@pytest.fixture
-def web(
-    settings: Settings, clock: FrozenClock, loaded: Engine, mailbox: Mailbox
-) -> Iterator[TestClient]:
-    """A browser-like client: cookies kept, redirects not followed (tests look at them)."""
-    with TestClient(create_app(settings, clock), follow_redirects=False) as client:
-        yield client
 
 
 def path_of(url: str) -> str:
