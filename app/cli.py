@@ -261,6 +261,42 @@ def mail_status() -> None:
     typer.echo(", ".join(f"{name.replace('_', ' ')}: {n}" for name, n in counts.items()))
 
 
+@mail_app.command("list")
+def mail_list(
+    given_up: Annotated[bool, typer.Option("--given-up", help="Only those given up")] = False,
+    limit: Annotated[int, typer.Option(min=1)] = 100,
+) -> None:
+    """The messages not delivered yet, oldest first, with their tries and last error."""
+    from app.mail import service
+
+    with _session(write=False) as session:
+        rows = service.unsent(session, given_up_only=given_up, limit=limit)
+    for row in rows:
+        state = "given up" if row.attempts >= service.MAX_ATTEMPTS else "waiting"
+        error = (row.last_error or "").partition("\n")[0]
+        typer.echo(
+            f"{row.id}\t{state}, {row.attempts} tries, next {row.next_attempt_at:%Y-%m-%d %H:%M} "
+            f"UTC\t{row.recipient}\t{row.subject}\t{error}"
+        )
+    typer.echo(f"{len(rows)} message(s)")
+
+
+@mail_app.command("retry")
+def mail_retry(
+    ids: Annotated[list[int] | None, typer.Argument(help="Message ids (see mail list)")] = None,
+    given_up: Annotated[bool, typer.Option("--given-up", help="Every given-up message")] = False,
+) -> None:
+    """Try undelivered messages again now, with a full run of retries (once the mail server
+    works again); the running server, or `govai mail send`, delivers them."""
+    from app.mail import service
+
+    if not ids and not given_up:
+        raise typer.BadParameter("name message ids, or --given-up")
+    with _session() as session, session.begin():
+        count = service.retry(session, now=SystemClock().now(), ids=ids, given_up=given_up)
+    typer.echo(f"{count} message(s) to try again")
+
+
 @app.command()
 def sweep(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Count, delete nothing")] = False,

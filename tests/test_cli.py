@@ -95,6 +95,12 @@ def test_mail_status_and_send(env: dict[str, str]) -> None:
     assert status.returncode == 0 and status.stdout.strip() == "sent: 0, waiting: 0, given up: 0"
     sent = govai(env, "mail", "send")
     assert sent.returncode == 0 and sent.stdout.strip() == "sent 0, failed 0"
+    listed = govai(env, "mail", "list", "--given-up")
+    assert listed.returncode == 0 and listed.stdout.strip() == "0 message(s)"
+    unnamed = govai(env, "mail", "retry")
+    assert unnamed.returncode == 2 and "name message ids, or --given-up" in unnamed.stderr
+    retried = govai(env, "mail", "retry", "--given-up")
+    assert retried.returncode == 0 and retried.stdout.strip() == "0 message(s) to try again"
 
 
 def test_serve_with_two_workers_on_a_fresh_data_folder(env: dict[str, str], tmp_path: Path) -> None:

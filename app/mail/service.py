@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import Engine, event, func, or_, update
+from sqlalchemy import ColumnElement, Engine, event, func, or_, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col, select
@@ -173,3 +173,39 @@ def status(session: Session) -> dict[str, int]:
         "waiting": count(unsent, OutboundMail.attempts < MAX_ATTEMPTS),
         "given_up": count(unsent, OutboundMail.attempts >= MAX_ATTEMPTS),
     }
+
+
+def unsent(
+    session: Session, *, given_up_only: bool = False, limit: int = 100
+) -> list[OutboundMail]:
+    """The messages not delivered yet, oldest first: waiting for a try or a retry, and given up
+    after the last one (only those with ``given_up_only``)."""
+    query = select(OutboundMail).where(col(OutboundMail.sent_at).is_(None))
+    if given_up_only:
+        query = query.where(OutboundMail.attempts >= MAX_ATTEMPTS)
+    return list(session.exec(query.order_by(col(OutboundMail.id)).limit(limit)).all())
+
+
+def retry(
+    session: Session, *, now: datetime, ids: list[int] | None = None, given_up: bool = False
+) -> int:
+    """Make undelivered messages due now, with a full run of tries again (once the mail server
+    is mended): those with ``ids``, and every given-up one with ``given_up``. A message already
+    sent, or being sent, is left alone. Returns how many will be tried."""
+    chosen: list[ColumnElement[bool]] = []
+    if ids:
+        chosen.append(col(OutboundMail.id).in_(ids))
+    if given_up:
+        chosen.append(col(OutboundMail.attempts) >= MAX_ATTEMPTS)
+    if not chosen:
+        return 0
+    result = session.connection().execute(
+        update(OutboundMail)
+        .where(
+            or_(*chosen),
+            col(OutboundMail.sent_at).is_(None),
+            or_(col(OutboundMail.claimed_until).is_(None), col(OutboundMail.claimed_until) < now),
+        )
+        .values(attempts=0, next_attempt_at=now)
+    )
+    return int(result.rowcount)

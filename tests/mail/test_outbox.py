@@ -102,3 +102,54 @@ def test_a_message_is_given_up_after_the_last_try(
         assert outbox.status(session) == {"sent": 0, "waiting": 0, "given_up": 1}
         stored = session.execute(text("SELECT attempts FROM outbound_mail")).scalar_one()
     assert stored == outbox.MAX_ATTEMPTS
+
+
+def test_given_up_messages_are_listed_and_tried_again_on_request(
+    settings: Settings, clock: FrozenClock, loaded: Engine
+) -> None:
+    """The operator sees what was not delivered and why, mends the mail server, and asks for
+    another run of tries: only undelivered messages are touched."""
+    port = free_port()
+    settings.smtp_host, settings.smtp_port, settings.smtp_starttls = "127.0.0.1", port, False
+    with new_session(loaded, write=True) as session, session.begin():
+        for to in ("a@example.org", "b@example.org", "c@example.org"):
+            message = mail.compose(
+                settings, to=to, subject=f"to {to}", body="b", lang="en", at=clock.now()
+            )
+            outbox.queue(session, message, now=clock.now())
+    for _ in range(outbox.MAX_ATTEMPTS):  # the server is down for every try
+        outbox.deliver_pending(loaded, settings, clock)
+        clock.advance(timedelta(days=1))
+    with new_session(loaded, write=True) as session, session.begin():
+        a, _, _ = outbox.unsent(session, given_up_only=True)
+        assert (a.recipient, a.attempts) == ("a@example.org", outbox.MAX_ATTEMPTS)
+        assert a.last_error and "Connection" in a.last_error
+        assert outbox.retry(session, now=clock.now()) == 0  # nothing named: nothing done
+        assert outbox.retry(session, now=clock.now(), ids=[int(a.id or 0)]) == 1
+    with new_session(loaded) as session:
+        assert outbox.status(session) == {"sent": 0, "waiting": 1, "given_up": 2}
+        assert [m.recipient for m in outbox.unsent(session, given_up_only=True)] == [
+            "b@example.org",
+            "c@example.org",
+        ]
+
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        assert outbox.deliver_pending(loaded, settings, clock) == outbox.Delivery(1, 0)
+        with new_session(loaded, write=True) as session, session.begin():
+            assert outbox.retry(session, now=clock.now(), given_up=True) == 2
+            sent_one = int(a.id or 0)
+            assert outbox.retry(session, now=clock.now(), ids=[sent_one]) == 0  # already sent
+        assert outbox.deliver_pending(loaded, settings, clock) == outbox.Delivery(2, 0)
+    finally:
+        controller.stop()
+    assert sorted(str(m["To"]) for m in box.messages) == [
+        "a@example.org",
+        "b@example.org",
+        "c@example.org",
+    ]
+    with new_session(loaded) as session:
+        assert outbox.status(session) == {"sent": 3, "waiting": 0, "given_up": 0}
+        assert outbox.unsent(session) == []
