@@ -81,7 +81,9 @@ def test_local_account_in_the_browser_with_accessible_pages(
 
         page.get_by_role("button", name="Se déconnecter").click()
         page.wait_for_url(f"{base}/fr/")
-        assert page.get_by_role("link", name="Se connecter").count() == 1
+        sign_in = page.get_by_role("link", name="Se connecter")
+        sign_in.wait_for()  # count() does not wait for the page to show it
+        assert sign_in.count() == 1
         page.close()
 
 
@@ -107,5 +109,7 @@ def test_openid_connect_sign_in_in_the_browser(
         page.get_by_role("button", name="Authorize").click()
         page.wait_for_url(f"{base}/en/account/profile")
         assert page.get_by_role("textbox", name="Name").input_value() == "Grace Hopper"
-        assert page.get_by_role("link", name="Grace Hopper").count() == 1
+        signed_in = page.get_by_role("link", name="Grace Hopper")
+        signed_in.wait_for()  # count() does not wait for the page to show it
+        assert signed_in.count() == 1
         page.close()
