@@ -33,6 +33,8 @@ QUEUED = "govai_mail_queued"  # session.info: the transaction has queued a messa
 MAX_ATTEMPTS = 8
 RETRY_AFTER = (60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600)  # seconds, after attempt n
 CLAIM = timedelta(minutes=5)  # how long a sender has to deliver what it claimed
+UNSENT = col(OutboundMail.sent_at).is_(None)
+GIVEN_UP = col(OutboundMail.attempts) >= MAX_ATTEMPTS  # of the unsent: no try is left
 
 
 def queue(session: Session, message: EmailMessage, *, now: datetime) -> OutboundMail:
@@ -112,8 +114,8 @@ def _claim(session: Session, now: datetime, limit: int) -> list[tuple[int, str, 
     query = (
         select(col(OutboundMail.id), col(OutboundMail.recipient), col(OutboundMail.message))
         .where(
-            col(OutboundMail.sent_at).is_(None),
-            OutboundMail.attempts < MAX_ATTEMPTS,
+            UNSENT,
+            ~GIVEN_UP,
             OutboundMail.next_attempt_at <= now,
             or_(col(OutboundMail.claimed_until).is_(None), col(OutboundMail.claimed_until) < now),
         )
@@ -167,11 +169,10 @@ def status(session: Session) -> dict[str, int]:
             session.exec(select(func.count()).select_from(OutboundMail).where(*conditions)).one()
         )
 
-    unsent = col(OutboundMail.sent_at).is_(None)
     return {
-        "sent": count(col(OutboundMail.sent_at).is_not(None)),
-        "waiting": count(unsent, OutboundMail.attempts < MAX_ATTEMPTS),
-        "given_up": count(unsent, OutboundMail.attempts >= MAX_ATTEMPTS),
+        "sent": count(~UNSENT),
+        "waiting": count(UNSENT, ~GIVEN_UP),
+        "given_up": count(UNSENT, GIVEN_UP),
     }
 
 
@@ -180,9 +181,9 @@ def unsent(
 ) -> list[OutboundMail]:
     """The messages not delivered yet, oldest first: waiting for a try or a retry, and given up
     after the last one (only those with ``given_up_only``)."""
-    query = select(OutboundMail).where(col(OutboundMail.sent_at).is_(None))
+    query = select(OutboundMail).where(UNSENT)
     if given_up_only:
-        query = query.where(OutboundMail.attempts >= MAX_ATTEMPTS)
+        query = query.where(GIVEN_UP)
     return list(session.exec(query.order_by(col(OutboundMail.id)).limit(limit)).all())
 
 
@@ -196,14 +197,14 @@ def retry(
     if ids:
         chosen.append(col(OutboundMail.id).in_(ids))
     if given_up:
-        chosen.append(col(OutboundMail.attempts) >= MAX_ATTEMPTS)
+        chosen.append(GIVEN_UP)
     if not chosen:
         return 0
     result = session.connection().execute(
         update(OutboundMail)
         .where(
             or_(*chosen),
-            col(OutboundMail.sent_at).is_(None),
+            UNSENT,
             or_(col(OutboundMail.claimed_until).is_(None), col(OutboundMail.claimed_until) < now),
         )
         .values(attempts=0, next_attempt_at=now)
