@@ -241,14 +241,8 @@ def mail_send() -> None:
     from app.mail import service
 
     settings = get_settings()
-    engine = make_engine(settings)
-    sent = failed = 0
-    while True:  # rounds of up to 100; a failure waits for its next try, so this ends
-        done = service.deliver_pending(engine, settings, SystemClock())
-        if done.sent + done.failed == 0:
-            break
-        sent, failed = sent + done.sent, failed + done.failed
-    typer.echo(f"sent {sent}, failed {failed}")
+    done = service.deliver_due(make_engine(settings), settings, SystemClock())
+    typer.echo(f"sent {done.sent}, failed {done.failed}")
 
 
 @mail_app.command("status")

@@ -51,7 +51,6 @@ class Sender:
 
     def _deliver_all(self) -> None:
         try:
-            while service.deliver_pending(self._engine, self._settings, self._clock).claimed:
-                pass  # another batch: a surge queues more than one
+            service.deliver_due(self._engine, self._settings, self._clock)
         except Exception:  # the next round tries again; the thread must not die
             logger.exception("the mail sender's round failed")
