@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -75,7 +76,7 @@ def fresh_database(base_url: str | None, folder: Path, name: str) -> Iterator[st
     if base_url is None:
         yield f"sqlite:///{folder / (name + '.sqlite3')}"
         return
-    database = f"govai_bench_{name}_{uuid.uuid4().hex[:8]}"
+    database = f"govai_bench_{re.sub(r'[^a-z0-9]', '_', name.lower())}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(base_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{database}"'))

@@ -87,7 +87,7 @@ def run_platform(
     check and the mean snapshot size. The server's clock starts so that the last arrival is
     still a few seconds before the deadline (a late one gets 409, counted as an error)."""
     name = f"platform-{spread:g}s"
-    with fresh_database(args.database_url, folder, name.replace("-", "_").replace(".", "_")) as url:
+    with fresh_database(args.database_url, folder, name) as url:
         settings = settings_for(folder / name, url)
         entries = prepare(settings, teams_count=args.teams, attachment_bytes=args.attachment_bytes)
         start_at = DEADLINE - timedelta(seconds=max(spread, 55.0)) - MARGIN
@@ -129,7 +129,7 @@ def run_baseline(
     args: argparse.Namespace, folder: Path, file_bytes: int, *, spread: float
 ) -> dict[str, Any]:
     name = f"baseline-{spread:g}s"
-    with fresh_database(args.database_url, folder, name.replace("-", "_").replace(".", "_")) as url:
+    with fresh_database(args.database_url, folder, name) as url:
         data_dir = folder / name
         data_dir.mkdir(parents=True, exist_ok=True)
         serve = ["baseline", "--data-dir", str(data_dir), "--database-url", url]
