@@ -31,7 +31,7 @@ class Mailbox:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=policy.default)
-        self.messages.append(message)  # type: ignore[arg-type]
+        self.messages.append(message)
         return "250 Message accepted"
 
     def to(self, address: str) -> list[EmailMessage]:
@@ -47,7 +47,7 @@ class Mailbox:
             return True
         with self.engine.connect() as connection:
             untried = "SELECT count(*) FROM outbound_mail WHERE sent_at IS NULL AND attempts = 0"
-            return connection.execute(text(untried)).scalar_one() == 0
+            return bool(connection.execute(text(untried)).scalar_one() == 0)
 
     def _failures(self) -> list[str]:
         """The errors of messages the app tried to send to this server and could not."""
