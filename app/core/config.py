@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import secrets
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app.core import files
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -106,18 +106,8 @@ class Settings(BaseSettings):
             return self.secret_key
         self.data_dir.mkdir(parents=True, exist_ok=True)
         path = self.data_dir / "secret_key"
-        if not path.exists():  # the first start: publish one, unless another worker just did
-            fd, tmp = tempfile.mkstemp(dir=self.data_dir, prefix="secret_key.")  # mode 0600
-            try:
-                with os.fdopen(fd, "w") as handle:
-                    handle.write(secrets.token_urlsafe(48))
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.link(tmp, path)  # fails if it exists: every worker reads the same secret
-            except FileExistsError:
-                pass
-            finally:
-                os.unlink(tmp)
+        if not path.exists():  # the first start; workers starting together read one secret
+            files.publish_once(path, secrets.token_urlsafe(48))
         return path.read_text().strip()
 
 

@@ -9,8 +9,6 @@ generation never overwrites a file another process created meanwhile.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +17,7 @@ from typing import Any
 
 from joserfc.jwk import RSAKey
 
+from app.core import files
 from app.core.clock import SystemClock
 from app.core.config import Settings
 
@@ -103,7 +102,7 @@ def prune(settings: Settings, *, now: datetime, older_than: timedelta) -> list[s
 def _load(settings: Settings) -> KeyRing:
     path = key_path(settings)
     if not path.exists():
-        _create(path, _new_ring(SystemClock().now()))
+        files.publish_once(path, _serialize(_new_ring(SystemClock().now())))
     return _read(path)
 
 
@@ -165,26 +164,5 @@ def _read(path: Path) -> KeyRing:
     return ring
 
 
-def _write_temporary(path: Path, ring: KeyRing) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=".oauth-keys-", dir=path.parent)
-    with os.fdopen(fd, "w") as handle:  # mkstemp creates the file with mode 600
-        handle.write(_serialize(ring))
-        handle.flush()
-        os.fsync(handle.fileno())
-    return Path(name)
-
-
-def _create(path: Path, ring: KeyRing) -> None:
-    """Publish the first key file unless another process just did (link fails if it exists)."""
-    temporary = _write_temporary(path, ring)
-    try:
-        os.link(temporary, path)
-    except FileExistsError:
-        pass
-    finally:
-        temporary.unlink()
-
-
 def _replace(path: Path, ring: KeyRing) -> None:
-    os.replace(_write_temporary(path, ring), path)
+    files.replace(path, _serialize(ring))
