@@ -20,8 +20,6 @@ from app.core.db import SessionDep
 from app.core.errors import AppError
 from app.core.i18n import N_, gettext, translator
 from app.identity import service as identity
-from app.identity.actor import Actor
-from app.identity.dependencies import ActorDep
 from app.identity.models import User
 from app.identity.permissions import Permission
 from app.identity.schemas import AgeBracket, ProfileIn, Sector
@@ -31,9 +29,8 @@ from frontend.accounts.common import (
     page_router,
     refused_page,
     see_other,
-    to_sign_in,
 )
-from frontend.guards import PageLang
+from frontend.guards import CurrentUser, PageLang, SignedIn
 
 router = page_router()
 Text = Annotated[str, FormField(max_length=2000)]
@@ -102,22 +99,14 @@ def _profile_page(
     )
 
 
-def _signed_in(actor: Actor) -> User | None:
-    """The person the page acts for, resolved by ``get_actor`` like every API route."""
-    return actor.user
-
-
 @router.get("/{lang}/account/profile")
 def profile(
     request: Request,
     lang: PageLang,
     session: SessionDep,
-    actor: ActorDep,
+    user: CurrentUser,
     notice: str | None = None,
 ) -> Response:
-    user = _signed_in(actor)
-    if user is None:
-        return to_sign_in(request, lang)
     shown = gettext(lang, NOTICES[notice]) if notice in NOTICES else None
     return _profile_page(request, lang, session, user, Form(_values(user), notice=shown))
 
@@ -128,7 +117,8 @@ def save_profile(
     lang: PageLang,
     session: SessionDep,
     clock: ClockDep,
-    actor: ActorDep,
+    actor: SignedIn,
+    user: CurrentUser,
     csrf_token: Text = "",
     name: Text = "",
     country_of_residence: Text = "",
@@ -138,9 +128,6 @@ def save_profile(
     preferred_language: Text = "",
 ) -> Response:
     """Save through the same service as ``PUT /api/v1/me/profile``, after the same checks."""
-    user = _signed_in(actor)
-    if user is None:
-        return to_sign_in(request, lang)
     values = dict(
         zip(
             FIELDS,

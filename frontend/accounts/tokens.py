@@ -16,8 +16,6 @@ from app.core.db import SessionDep
 from app.core.errors import AppError
 from app.core.i18n import N_, gettext, translator
 from app.identity import service as identity
-from app.identity.actor import Actor
-from app.identity.dependencies import ActorDep
 from app.identity.models import User
 from app.identity.permissions import Permission, Scope
 from app.oauth import personal_tokens
@@ -28,9 +26,8 @@ from frontend.accounts.common import (
     page_router,
     refused,
     see_other,
-    to_sign_in,
 )
-from frontend.guards import PageLang
+from frontend.guards import CurrentUser, PageLang, SignedIn
 
 router = page_router()
 Text = Annotated[str, FormField(max_length=2000)]
@@ -102,23 +99,15 @@ def _page(
     )
 
 
-def _signed_in(actor: Actor) -> User | None:
-    """The person the page acts for, resolved by ``get_actor`` like every API route."""
-    return actor.user
-
-
 @router.get("/{lang}/account/tokens")
 def tokens(
     request: Request,
     lang: PageLang,
     session: SessionDep,
     clock: ClockDep,
-    actor: ActorDep,
+    user: CurrentUser,
     notice: str | None = None,
 ) -> Response:
-    user = _signed_in(actor)
-    if user is None:
-        return to_sign_in(request, lang)
     shown = gettext(lang, NOTICES[notice]) if notice in NOTICES else None
     return _page(
         request,
@@ -136,16 +125,14 @@ def create_token(
     lang: PageLang,
     session: SessionDep,
     clock: ClockDep,
-    actor: ActorDep,
+    actor: SignedIn,
+    user: CurrentUser,
     csrf_token: Text = "",
     name: Text = "",
     expires_in_days: Text = "",
     scopes: Annotated[list[str] | None, FormField()] = None,
 ) -> Response:
     """A new token; its secret is on this response only, never stored."""
-    user = _signed_in(actor)
-    if user is None:
-        return to_sign_in(request, lang)
     now, values = clock.now(), {"name": name, "expires_in_days": expires_in_days}
     try:
         verify_form_token(request, csrf_token)
@@ -177,12 +164,10 @@ def revoke_token(
     token_id: int,
     session: SessionDep,
     clock: ClockDep,
-    actor: ActorDep,
+    actor: SignedIn,
+    user: CurrentUser,
     csrf_token: Text = "",
 ) -> Response:
-    user = _signed_in(actor)
-    if user is None:
-        return to_sign_in(request, lang)
     now = clock.now()
     try:
         verify_form_token(request, csrf_token)
