@@ -27,7 +27,7 @@ from app.core.config import ROOT, Settings
 from app.core.db import make_engine, new_session
 from app.core.migrations import upgrade
 from app.identity import service as identity
-from app.oauth.personal_tokens import create_personal_token
+from app.oauth.personal_tokens import issue_personal_token
 from app.submissions import attachments
 from app.submissions import service as submissions
 from app.teams import service as teams
@@ -131,8 +131,14 @@ def _entry(session: Session, settings: Settings, n: int, size: int) -> Entry:
         "preferred_language": "en",
     }
     identity.update_profile(session, user=user, changes=profile, now=now)
-    _, token = create_personal_token(
-        session, user=user, name="bench", scopes=["participate"], expires_in_days=30, now=now
+    _, token = issue_personal_token(
+        session,
+        actor="test",
+        user=user,
+        name="bench",
+        scopes=["participate"],
+        expires_in_days=30,
+        now=now,
     )
     competition = competitions.get_competition(session, slug=G7)
     label = f"user:{user.id}"

@@ -488,7 +488,7 @@ def _serving(
 ) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
     """The app over a copy of the template database, with a token of every scope per person."""
     from app.identity import service
-    from app.oauth.personal_tokens import create_personal_token
+    from app.oauth.personal_tokens import issue_personal_token
 
     shutil.copyfile(template_db, folder / "db.sqlite3")
     settings = _settings(folder)
@@ -498,8 +498,9 @@ def _serving(
         for who in ACTORS[1:]:
             user = service.get_user_by_email(session, email=f"{who}@example.org")
             assert user is not None
-            _, secret = create_personal_token(
+            _, secret = issue_personal_token(
                 session,
+                actor="test",
                 user=user,
                 name="matrix",
                 scopes=[s.value for s in Scope],

@@ -23,6 +23,8 @@ class Actor:
     scopes: frozenset[str] | None = field(default=None)
     """The token's scopes; None for a browser session, which is bounded by roles alone."""
     via: Via = "none"
+    token_id: int | None = None
+    """The personal access token's id, when ``via`` is ``personal_token``."""
 
     @property
     def label(self) -> str:

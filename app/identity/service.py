@@ -68,10 +68,20 @@ def grants_of(session: Session, *, user: User) -> tuple[Grant, ...]:
 
 
 def actor_for_user(
-    session: Session, *, user: User, scopes: frozenset[str] | None, via: Via
+    session: Session,
+    *,
+    user: User,
+    scopes: frozenset[str] | None,
+    via: Via,
+    token_id: int | None = None,
 ) -> Actor:
     return Actor(
-        kind="user", user=user, grants=grants_of(session, user=user), scopes=scopes, via=via
+        kind="user",
+        user=user,
+        grants=grants_of(session, user=user),
+        scopes=scopes,
+        via=via,
+        token_id=token_id,
     )
 
 

@@ -134,3 +134,13 @@ class PersonalAccessToken(SQLModel, table=True):
     expires_at: datetime = _utc()
     last_used_at: datetime | None = _utc(nullable=True)
     revoked_at: datetime | None = _utc(nullable=True)
+    parent_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer,
+            ForeignKey("personal_access_token.id", ondelete="SET NULL"),
+            nullable=True,
+            index=True,
+        ),
+        description="The personal token this one was made with; revoking it revokes this one",
+    )

@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
-from app.core.errors import BadRequest, NotFound, Unauthorized
+from app.core.errors import BadRequest, Forbidden, InsufficientScope, NotFound, Unauthorized
 from app.core.i18n import N_
 from app.identity.actor import Actor
 from app.identity.models import User
@@ -33,21 +33,44 @@ LAST_USED_PRECISION = timedelta(minutes=5)
 def create_personal_token(
     session: Session,
     *,
-    user: User,
+    by: Actor,
     name: str,
     scopes: list[str],
     expires_in_days: int,
     now: datetime,
 ) -> tuple[PersonalAccessToken, str]:
-    """A new token for ``user``; returns the row and the secret, which is never stored."""
+    """A new token for the person ``by`` acts for; returns the row and the secret (never stored).
+
+    Who may mint (issue 8: a ``profile``-only token once minted an ``admin`` one):
+    - a browser session: any scopes (the person is there, signed in);
+    - a personal token: only scopes it holds itself; the new token is its child, and revoking
+      a token revokes every token made through it (``revoke_personal_token``);
+    - an OAuth access token (an application acting for the person): never. A grant the person
+      gave an application is bounded by that grant; a personal token would outlive it.
+    """
+    if by.user is None:
+        raise Forbidden("Service clients have no account of their own.")
+    if by.via == "access_token":
+        raise Forbidden(
+            "An application acting for you cannot make personal access tokens: sign in, or use "
+            "a personal access token that holds the scopes."
+        )
+    _validate(name, scopes, expires_in_days)
+    if by.scopes is not None and not set(scopes) <= by.scopes:
+        missing = sorted(set(scopes) - by.scopes)
+        raise InsufficientScope(
+            "A token can only make tokens with scopes it holds itself; this one lacks: %(scope)s.",
+            scope=" ".join(missing),
+        )
     return issue_personal_token(
         session,
-        user=user,
+        user=by.user,
         name=name,
         scopes=scopes,
         expires_in_days=expires_in_days,
         now=now,
-        actor=f"user:{user.id}",
+        actor=by.label,
+        parent_id=by.token_id if by.via == "personal_token" else None,
     )
 
 
@@ -60,8 +83,10 @@ def issue_personal_token(
     expires_in_days: int,
     now: datetime,
     actor: str,
+    parent_id: int | None = None,
 ) -> tuple[PersonalAccessToken, str]:
-    """As ``create_personal_token``, on behalf of ``actor`` (the CLI issues for others). Audited."""
+    """A token for ``user`` on behalf of ``actor``, unchecked: the CLI issues for others, and
+    ``create_personal_token`` calls it once the caller may. Audited."""
     _validate(name, scopes, expires_in_days)
     secret = PREFIX + secrets.token_urlsafe(32)
     token = PersonalAccessToken(
@@ -72,6 +97,7 @@ def issue_personal_token(
         scopes=sorted(set(scopes)),
         created_at=now,
         expires_at=now + timedelta(days=expires_in_days),
+        parent_id=parent_id,
     )
     session.add(token)
     session.flush()
@@ -86,6 +112,7 @@ def issue_personal_token(
             "name": token.name,
             "scopes": token.scopes,
             "expires_at": token.expires_at.isoformat(),
+            "made_with_token": parent_id,
         },
     )
     return token, secret
@@ -93,7 +120,7 @@ def issue_personal_token(
 
 def _validate(name: str, scopes: list[str], expires_in_days: int) -> None:
     if not name.strip() or len(name) > 100:
-        raise BadRequest("A token needs a name of at most 100 characters.")
+        raise BadRequest("A token needs a name: 1 to 100 characters, not only spaces.")
     known = {scope.value for scope in Scope}
     if not scopes or not set(scopes) <= known:
         raise BadRequest(
@@ -117,23 +144,41 @@ def list_personal_tokens(session: Session, *, user: User) -> list[PersonalAccess
 
 
 def revoke_personal_token(session: Session, *, user: User, token_id: int, now: datetime) -> None:
-    """Revoke one of the user's own tokens. Idempotent; audited the first time."""
+    """Revoke one of the user's own tokens and every token made through it, at any depth.
+    Idempotent; each token revoked is audited once."""
     token = session.get(PersonalAccessToken, token_id)
     if token is None or token.user_id != user.id:
         raise NotFound("There is no token %(id)s among yours.", id=token_id)
-    if token.revoked_at is not None:
-        return
-    token.revoked_at = now
-    session.add(token)
-    session.flush()
-    audit.append(
-        session,
-        at=now,
-        actor=f"user:{user.id}",
-        action="personal_token.revoked",
-        subject=f"user:{user.id}",
-        payload={"token_id": token.id, "name": token.name},
-    )
+    for revoked in _with_descendants(session, token):
+        if revoked.revoked_at is not None:
+            continue
+        revoked.revoked_at = now
+        session.add(revoked)
+        session.flush()
+        audit.append(
+            session,
+            at=now,
+            actor=f"user:{user.id}",
+            action="personal_token.revoked",
+            subject=f"user:{user.id}",
+            payload={
+                "token_id": revoked.id,
+                "name": revoked.name,
+                "through": None if revoked is token else token.id,
+            },
+        )
+
+
+def _with_descendants(session: Session, token: PersonalAccessToken) -> list[PersonalAccessToken]:
+    """``token`` and the tokens made with it, their children, and so on (breadth first)."""
+    found, frontier = [token], [token.id]
+    while frontier:
+        children = session.exec(
+            select(PersonalAccessToken).where(col(PersonalAccessToken.parent_id).in_(frontier))
+        ).all()
+        found.extend(children)
+        frontier = [child.id for child in children]
+    return found
 
 
 def authenticate(session: Session, *, secret: str, now: datetime) -> Actor:
@@ -151,7 +196,9 @@ def authenticate(session: Session, *, secret: str, now: datetime) -> Actor:
     if user is None or not user.is_active:
         raise Unauthorized(N_("The account this token acts for is disabled."))
     _note_use(session, token=token, now=now)
-    return actor_for_user(session, user=user, scopes=frozenset(token.scopes), via="personal_token")
+    return actor_for_user(
+        session, user=user, scopes=frozenset(token.scopes), via="personal_token", token_id=token.id
+    )
 
 
 def _note_use(session: Session, *, token: PersonalAccessToken, now: datetime) -> None:

@@ -90,12 +90,15 @@ def revoke_client(
 def create_token(
     body: PersonalTokenIn, session: SessionDep, clock: ClockDep, actor: ActorDep
 ) -> CreatedPersonalTokenOut:
-    """Make a personal access token. The token is in this response only; keep it safe."""
+    """Make a personal access token. The token is in this response only; keep it safe.
+
+    Signed in, any scopes; with a personal access token, only scopes that token holds (the new
+    one is revoked with it); never with an OAuth application's access token (403)."""
     authorize(actor, Permission.MANAGE_OWN_TOKENS)
     now = clock.now()
     token, secret = personal_tokens.create_personal_token(
         session,
-        user=_own_user(actor),
+        by=actor,
         name=body.name,
         scopes=[scope.value for scope in body.scopes],
         expires_in_days=body.expires_in_days,

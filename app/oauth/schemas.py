@@ -91,7 +91,15 @@ class RegisteredClientOut(ClientOut):
 class PersonalTokenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, Field(min_length=1, max_length=100)]
+    name: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=100,
+            pattern=r"\S",
+            description="At most 100 characters, not only spaces",
+        ),
+    ]
     scopes: Annotated[list[Scope], Field(min_length=1, max_length=len(Scope))]
     expires_in_days: Days = 30
 

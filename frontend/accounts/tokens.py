@@ -139,7 +139,7 @@ def create_token(
         identity.authorize(actor, Permission.MANAGE_OWN_TOKENS)
         days = int(expires_in_days) if expires_in_days.isdigit() else 0
         _row, secret = personal_tokens.create_personal_token(
-            session, user=user, name=name, scopes=scopes or [], expires_in_days=days, now=now
+            session, by=actor, name=name, scopes=scopes or [], expires_in_days=days, now=now
         )
     except (CsrfFailed, AppError) as exc:
         return _page(

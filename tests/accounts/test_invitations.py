@@ -11,7 +11,7 @@ from app.competitions.lifecycle import Role
 from app.core.clock import FrozenClock
 from app.core.db import new_session
 from app.identity import service
-from app.oauth.personal_tokens import create_personal_token
+from app.oauth.personal_tokens import issue_personal_token
 from tests.conftest import DURING_SPRINT
 from tests.identity.factories import make_user
 from tests.web import Mailbox, path_of, post_form, signed_up
@@ -22,8 +22,9 @@ INVITE = "/api/v1/competitions/g7-govai-2025/invitations"
 def _organizer_token(engine: Engine) -> str:
     organizer = make_user(engine, "olga@example.org", role=Role.ORGANIZER)
     with new_session(engine, write=True) as session, session.begin():
-        _, secret = create_personal_token(
+        _, secret = issue_personal_token(
             session,
+            actor="test",
             user=organizer,
             name="t",
             scopes=["organize"],
@@ -93,8 +94,9 @@ def test_the_page_asks_strangers_to_sign_in(web: TestClient) -> None:
 def test_a_participant_cannot_invite(web: TestClient, loaded: Engine) -> None:
     participant = make_user(loaded, "pat@example.org")
     with new_session(loaded, write=True) as session, session.begin():
-        _, secret = create_personal_token(
+        _, secret = issue_personal_token(
             session,
+            actor="test",
             user=participant,
             name="t",
             scopes=["organize"],

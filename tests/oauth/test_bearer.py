@@ -10,17 +10,26 @@ from fastapi.testclient import TestClient
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 from sqlalchemy import Engine
+from sqlmodel import select
 
 from app.core.clock import FrozenClock
 from app.core.config import Settings
 from app.core.db import new_session
 from app.identity.models import User
 from app.oauth import keys, tokens
-from app.oauth.models import AccessTokenRecord, PersonalAccessToken
-from tests.oauth.conftest import bearer, count, register
+from app.oauth.models import AccessTokenRecord
+from tests.oauth.conftest import bearer, register
 
-WRITE = "/api/v1/me/tokens"
-NEW_TOKEN = {"name": "script", "scopes": ["read"], "expires_in_days": 30}
+# A write that an application acting for a person may make (it may not mint personal tokens).
+WRITE = "/api/v1/me/profile"
+NEW_NAME = "Renamed By Token"
+PROFILE = {"name": NEW_NAME}
+
+
+def renamed(engine: Engine) -> int:
+    """How many accounts the token's write renamed."""
+    with new_session(engine) as session:
+        return len(session.exec(select(User).where(User.name == NEW_NAME)).all())
 
 
 def issue(
@@ -58,12 +67,12 @@ def sign(settings: Settings, claims: dict[str, Any], **header: Any) -> str:
 
 
 def refused(client: TestClient, engine: Engine, token: str, status: int, cause: str) -> None:
-    response = client.post(WRITE, json=NEW_TOKEN, headers=bearer(token))
+    response = client.put(WRITE, json=PROFILE, headers=bearer(token))
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     assert cause in response.json()["detail"], response.json()
     assert response.headers["www-authenticate"].startswith("Bearer")
-    assert count(engine, PersonalAccessToken) == 0
+    assert renamed(engine) == 0
 
 
 @pytest.fixture
@@ -74,8 +83,9 @@ def good(
 
 
 def test_a_good_token_writes(client: TestClient, loaded: Engine, good: tuple[str, Any]) -> None:
-    assert client.post(WRITE, json=NEW_TOKEN, headers=bearer(good[0])).status_code == 201
-    assert count(loaded, PersonalAccessToken) == 1
+    response = client.put(WRITE, json=PROFILE, headers=bearer(good[0]))
+    assert response.status_code == 200, response.text
+    assert renamed(loaded) == 1
 
 
 def test_expired(
@@ -129,12 +139,12 @@ def test_lacking_the_scope(
     client: TestClient, loaded: Engine, settings: Settings, clock: FrozenClock, participant: User
 ) -> None:
     token, _ = issue(loaded, settings, clock, participant, "read")
-    response = client.post(WRITE, json=NEW_TOKEN, headers=bearer(token))
+    response = client.put(WRITE, json=PROFILE, headers=bearer(token))
     assert response.status_code == 403
     assert response.json()["type"].endswith("insufficient-scope")
     assert "profile" in response.json()["detail"]
     assert 'error="insufficient_scope"' in response.headers["www-authenticate"]
-    assert count(loaded, PersonalAccessToken) == 0
+    assert renamed(loaded) == 0
 
 
 def test_revoked_jti(

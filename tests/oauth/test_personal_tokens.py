@@ -15,7 +15,7 @@ from app.core.db import new_session
 from app.identity.models import User
 from app.identity.service import token_digest
 from app.oauth.models import PersonalAccessToken
-from app.oauth.personal_tokens import create_personal_token
+from app.oauth.personal_tokens import issue_personal_token
 from tests.oauth.conftest import bearer, count
 
 TOKENS = "/api/v1/me/tokens"
@@ -23,8 +23,9 @@ TOKENS = "/api/v1/me/tokens"
 
 def pat(engine: Engine, clock: FrozenClock, user: User, scopes: list[str], days: int = 30) -> str:
     with new_session(engine, write=True) as session, session.begin():
-        _row, secret = create_personal_token(
+        _row, secret = issue_personal_token(
             session,
+            actor="test",
             user=user,
             name="bootstrap",
             scopes=scopes,
@@ -37,7 +38,7 @@ def pat(engine: Engine, clock: FrozenClock, user: User, scopes: list[str], days:
 def test_create_list_use_revoke(
     client: TestClient, loaded: Engine, clock: FrozenClock, participant: User
 ) -> None:
-    owner = bearer(pat(loaded, clock, participant, ["profile"]))
+    owner = bearer(pat(loaded, clock, participant, ["read", "profile"]))
     created = client.post(
         TOKENS,
         json={"name": "my script", "scopes": ["read", "profile"], "expires_in_days": 90},

@@ -18,7 +18,7 @@ from app.core.db import new_session
 from app.identity.permissions import Scope
 from app.identity.service import token_digest
 from app.oauth.models import OAuthClient
-from app.oauth.personal_tokens import create_personal_token
+from app.oauth.personal_tokens import issue_personal_token
 from tests.oauth.conftest import basic, bearer, client_token, register
 
 
@@ -111,8 +111,14 @@ def test_token_endpoint_answers_rfc6749_errors(
 
 def _admin_pat(engine: Engine, clock: FrozenClock, admin: Any) -> str:
     with new_session(engine, write=True) as session, session.begin():
-        _row, secret = create_personal_token(
-            session, user=admin, name="admin", scopes=["admin"], expires_in_days=1, now=clock.now()
+        _row, secret = issue_personal_token(
+            session,
+            actor="test",
+            user=admin,
+            name="admin",
+            scopes=["admin"],
+            expires_in_days=1,
+            now=clock.now(),
         )
     return secret
 

@@ -12,7 +12,7 @@ from app.audit.models import AuditRecord
 from app.competitions.lifecycle import Role
 from app.core.db import new_session
 from app.identity import service
-from app.oauth.personal_tokens import create_personal_token
+from app.oauth.personal_tokens import issue_personal_token
 from tests.conftest import DURING_SPRINT
 from tests.identity.factories import make_user
 
@@ -45,8 +45,9 @@ def person(
             },
             now=DURING_SPRINT,
         )
-        _, secret = create_personal_token(
+        _, secret = issue_personal_token(
             session,
+            actor="test",
             user=fresh,
             name="t",
             scopes=list(scopes),
