@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import anyio.to_thread
 from fastapi import FastAPI
 
 from app.accounts.sessions import install as install_sessions
 from app.audit.router import router as audit_router
+from app.audit.service import ChainVerifier
 from app.competitions.router import router as competitions_router
 from app.core.clock import Clock, SystemClock
 from app.core.config import Settings, get_settings
@@ -61,6 +63,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     )
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
+    app.state.audit_verifier = ChainVerifier(
+        full_every=timedelta(seconds=settings.audit_full_check_seconds)
+    )
     # Ways in, tried in order by app.identity.dependencies.get_actor (bearer tokens, sessions).
     app.state.authenticators = []
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_request_bytes)

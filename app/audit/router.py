@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from app.audit import service
 from app.audit.schemas import AuditPage, AuditRecordOut, ChainVerification
+from app.core.clock import ClockDep
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.http import PageDep
@@ -35,7 +36,10 @@ def list_public_records(
 
 
 @router.get("/verify", **access(None), response_model=ChainVerification)
-def verify(session: SessionDep) -> ChainVerification:
-    """Recompute every hash of the whole chain, private records included."""
-    report = service.verify_chain(session)
-    return ChainVerification(**report.__dict__)
+def verify(request: Request, session: SessionDep, clock: ClockDep) -> ChainVerification:
+    """Verify the whole chain, private records included: the records added since the last
+    call link by link, and every record recomputed at least every few minutes
+    (``full_check_at`` says when it last was)."""
+    verifier: service.ChainVerifier = request.app.state.audit_verifier
+    verdict = verifier.verify(session, now=clock.now())
+    return ChainVerification(**verdict.report.__dict__, full_check_at=verdict.full_check_at)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class AuditRecordOut(BaseModel):
@@ -31,3 +31,7 @@ class ChainVerification(BaseModel):
     head: str
     first_bad_seq: int | None = None
     reason: str | None = None
+    full_check_at: datetime = Field(
+        description="When every record was last recomputed; records added since were checked "
+        "link by link from the last verified one"
+    )

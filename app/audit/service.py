@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import event, func, text
@@ -153,9 +154,23 @@ class ChainReport:
     reason: str | None = None
 
 
-def verify_chain(session: Session, *, batch: int = 1000) -> ChainReport:
-    """Recompute every link in order; report the first record that does not hold."""
-    expected_prev, expected_seq, count, last_seq = GENESIS_HASH, 1, 0, 0
+@dataclass(frozen=True)
+class Checkpoint:
+    """A verified prefix of the chain: its last record's ``seq`` and ``hash``."""
+
+    seq: int
+    hash: str
+
+
+GENESIS = Checkpoint(seq=0, hash=GENESIS_HASH)
+
+
+def verify_chain(
+    session: Session, *, start: Checkpoint = GENESIS, batch: int = 1000
+) -> ChainReport:
+    """Recompute every link after ``start`` in order (from the first record by default);
+    report the first record that does not hold. ``records`` counts from the first record."""
+    expected_prev, expected_seq, last_seq = start.hash, start.seq + 1, start.seq
     while True:
         rows = session.exec(
             select(AuditRecord)
@@ -164,14 +179,62 @@ def verify_chain(session: Session, *, batch: int = 1000) -> ChainReport:
             .limit(batch)
         ).all()
         if not rows:
-            return ChainReport(valid=True, records=count, head=expected_prev)
+            return ChainReport(valid=True, records=expected_seq - 1, head=expected_prev)
         for record in rows:
             problem = _check(record, expected_seq, expected_prev)
             if problem:
-                return ChainReport(False, count, expected_prev, record.seq, problem)
-            expected_prev, expected_seq, count = record.hash, record.seq + 1, count + 1
+                return ChainReport(False, expected_seq - 1, expected_prev, record.seq, problem)
+            expected_prev, expected_seq = record.hash, record.seq + 1
         last_seq = rows[-1].seq
         session.expunge_all()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    report: ChainReport
+    full_check_at: datetime
+    """When every record was last recomputed; records since were checked link by link."""
+
+
+class ChainVerifier:
+    """Verification for anyone who asks, at a cost bounded by what is new (issue 8, item 14).
+
+    Recomputing the whole chain on every anonymous call lets anyone make the server hash every
+    record ever written, as often as they like. Instead a verified prefix is remembered: a call
+    checks that its last record is still there with the same hash, then only the records after
+    it. Every record is recomputed again at least every ``full_every`` (an edit deep in the chain
+    is found by then), and at once when the remembered record changed. Calls take turns, so a
+    burst of callers costs one recomputation, not one each. One per process: a cache, not a
+    record; ``govai audit verify`` always recomputes everything.
+    """
+
+    def __init__(self, *, full_every: timedelta) -> None:
+        self.full_every = full_every
+        self._lock = threading.Lock()
+        self._prefix: Checkpoint | None = None
+        self._full_check_at: datetime | None = None
+
+    def verify(self, session: Session, *, now: datetime) -> Verdict:
+        with self._lock:
+            prefix, full_at = self._prefix, self._full_check_at
+            if prefix is None or full_at is None or now - full_at >= self.full_every:
+                prefix, full_at = GENESIS, now
+            elif not _still_there(session, prefix):
+                prefix, full_at = GENESIS, now
+            report = verify_chain(session, start=prefix)
+            if report.valid:
+                self._prefix = Checkpoint(seq=report.records, hash=report.head)
+                self._full_check_at = full_at
+            else:  # nothing is remembered of a chain that does not hold
+                self._prefix = self._full_check_at = None
+            return Verdict(report=report, full_check_at=full_at)
+
+
+def _still_there(session: Session, checkpoint: Checkpoint) -> bool:
+    if checkpoint.seq == 0:
+        return True
+    stored = session.exec(select(AuditRecord.hash).where(AuditRecord.seq == checkpoint.seq)).first()
+    return stored == checkpoint.hash
 
 
 def _check(record: AuditRecord, expected_seq: int, expected_prev: str) -> str | None:

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     idempotency_keep_days: int = Field(default=30, ge=1)
     mail_keep_days: int = Field(default=30, ge=1)
     sweep_every_hours: float = Field(default=24.0, ge=0)
+    # GET /api/v1/audit/verify checks new records at each call and recomputes every record at
+    # least this often (app.audit.service.ChainVerifier).
+    audit_full_check_seconds: int = Field(default=300, ge=1)
     base_url: str = Field(
         default="http://127.0.0.1:8000", description="The public address, for links in e-mails"
     )

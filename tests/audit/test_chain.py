@@ -1,12 +1,17 @@
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
+from typing import Any
 
+import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlmodel import select
 
 from app.audit import service as audit
 from app.audit.models import AuditRecord
+from app.core.clock import FrozenClock
 from app.core.db import new_session
 
 AT = datetime(2025, 11, 20, 12, 0, 0, 123456, tzinfo=UTC)
@@ -119,3 +124,71 @@ def test_a_record_added_in_a_rolled_back_savepoint_is_dropped(engine: Engine) ->
         actions = session.exec(select(AuditRecord.action).order_by(AuditRecord.seq)).all()
     assert list(actions) == ["kept-before", "kept-after"]
     assert _verify(engine).valid
+
+
+class _Counted:
+    """Counts the record digests computed (by verification: appends are made outside)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls = 0
+        original = audit.record_digest
+
+        def counted(**content: Any) -> str:
+            self.calls += 1
+            return original(**content)
+
+        monkeypatch.setattr(audit, "record_digest", counted)
+
+    def during(self, call: Callable[[], Any]) -> tuple[Any, int]:
+        before = self.calls
+        result = call()
+        return result, self.calls - before
+
+
+def test_anonymous_verification_recomputes_only_what_is_new(
+    client: TestClient, loaded: Engine, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 8, item 14: each anonymous call used to hash every record ever written."""
+    for n in range(20):
+        _append(loaded, n)
+    counted = _Counted(monkeypatch)
+
+    def verify() -> dict[str, Any]:
+        response = client.get("/api/v1/audit/verify")
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    first, work = counted.during(verify)
+    total = first["records"]
+    assert first["valid"] and total >= 20 and work == total
+    again, work = counted.during(verify)
+    assert again == first and work == 0
+    for n in range(3):
+        _append(loaded, 100 + n)
+    grown, work = counted.during(verify)
+    assert grown["valid"] and grown["records"] == total + 3 and work == 3
+
+    with loaded.begin() as conn:  # an edit deep in the chain, its hash left as it was
+        conn.execute(text("UPDATE audit_record SET actor = 'mallory' WHERE seq = 2"))
+    assert verify()["valid"]  # not recomputed yet: within the interval only new links count
+    clock.advance(timedelta(seconds=300))
+    found, work = counted.during(verify)
+    assert not found["valid"] and found["first_bad_seq"] == 2 and work == 2
+    assert found["full_check_at"].startswith(clock.now().date().isoformat())
+
+
+def test_a_changed_last_verified_record_forces_a_full_recomputation(
+    client: TestClient, loaded: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(5):
+        _append(loaded, n)
+    head = client.get("/api/v1/audit/verify").json()
+    counted = _Counted(monkeypatch)
+    with loaded.begin() as conn:  # the last record rewritten, hash included
+        conn.execute(
+            text("UPDATE audit_record SET hash = :h WHERE seq = :s"),
+            {"h": "f" * 64, "s": head["records"]},
+        )
+    report, work = counted.during(lambda: client.get("/api/v1/audit/verify").json())
+    assert not report["valid"] and report["first_bad_seq"] == head["records"]
+    assert work == head["records"]
