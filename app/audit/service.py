@@ -217,9 +217,8 @@ class ChainVerifier:
     def verify(self, session: Session, *, now: datetime) -> Verdict:
         with self._lock:
             prefix, full_at = self._prefix, self._full_check_at
-            if prefix is None or full_at is None or now - full_at >= self.full_every:
-                prefix, full_at = GENESIS, now
-            elif not _still_there(session, prefix):
+            due = full_at is None or now - full_at >= self.full_every
+            if prefix is None or full_at is None or due or not _still_there(session, prefix):
                 prefix, full_at = GENESIS, now
             report = verify_chain(session, start=prefix)
             if report.valid:
