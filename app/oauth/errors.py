@@ -1,5 +1,6 @@
 """Errors of the token and revocation endpoints in RFC 6749's format (section 5.2), with an
-``error_description`` in the caller's language.
+``error_description`` in the caller's language; and the messages the authorization endpoint's
+page shares with them.
 
 RFC 6749 limits ``error_description`` to printable ASCII without ``"`` and ``\\``; a French
 sentence is written without its accents to stay inside that set ("Reessayez", not
@@ -37,6 +38,15 @@ def describe(lang: str, message: str, **params: object) -> str:
 
 
 REPEATED = N_("The parameter %(name)s is sent more than once.")
+UNAUTHENTICATED = N_(
+    "The client could not be authenticated: it is unknown or revoked, its secret is wrong, or "
+    "it may not authenticate this way."
+)
+TWO_METHODS = N_(
+    "Authenticate the client one way only: with HTTP Basic or with client_secret in the body, "
+    "not both."
+)
+TWO_CLIENTS = N_("The client_id in the body is not the client of the Authorization header.")
 
 
 def repeated_parameter(params: Iterable[tuple[str, str]]) -> str | None:

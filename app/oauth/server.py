@@ -22,14 +22,21 @@ from starlette.responses import JSONResponse, Response
 
 from app.core.config import Settings
 from app.core.errors import REALM
-from app.core.i18n import DEFAULT_LANGUAGE, N_
+from app.core.i18n import DEFAULT_LANGUAGE
 from app.identity.models import User
 from app.identity.permissions import Scope
 from app.identity.service import token_digest
 from app.oauth import clients, store, tokens
 from app.oauth.adapters import ClientAdapter, HttpRequest, PlatformRequest
 from app.oauth.config import OAuthSettings, issuer, oauth_settings
-from app.oauth.errors import REPEATED, describe, repeated_parameter
+from app.oauth.errors import (
+    REPEATED,
+    TWO_CLIENTS,
+    TWO_METHODS,
+    UNAUTHENTICATED,
+    describe,
+    repeated_parameter,
+)
 from app.oauth.grants import (
     CodeGrant,
     Revocation,
@@ -82,18 +89,18 @@ class PlatformServer(AuthorizationServer):  # type: ignore[misc]  # Authlib is u
         raise NotImplementedError("no JSON endpoints")
 
     def create_token_response(self, request: HttpRequest) -> Response:
-        refused = self._repeated(request)
-        return refused or super().create_token_response(request)
+        if (name := repeated_parameter(request.params)) is not None:
+            return self._repeated(name)
+        return super().create_token_response(request)  # type: ignore[no-any-return]
 
     def create_endpoint_response(self, name: str, request: HttpRequest) -> Response:
-        refused = self._repeated(request)
-        return refused or super().create_endpoint_response(name, request)
+        if (repeated := repeated_parameter(request.params)) is not None:
+            return self._repeated(repeated)
+        return super().create_endpoint_response(name, request)  # type: ignore[no-any-return]
 
-    def _repeated(self, request: HttpRequest) -> Response | None:
+    def _repeated(self, name: str) -> Response:
         """``invalid_request`` naming a parameter sent twice (RFC 6749 section 3.2): Authlib
-        would read the first value and the rest of the server may read the last."""
-        if (name := repeated_parameter(request.params)) is None:
-            return None
+        would read its first value, and the rest of the server might read the last."""
         error = InvalidRequestError(describe(self.lang, REPEATED, name=name))
         return self.handle_error_response(None, error)
 
@@ -110,11 +117,7 @@ class PlatformServer(AuthorizationServer):  # type: ignore[misc]  # Authlib is u
             with contextlib.suppress(InvalidClientError):
                 client = _AUTHENTICATE[method](self.query_client, request)
         if client is None or not client.check_endpoint_auth_method(method, endpoint):
-            message = N_(
-                "The client could not be authenticated: it is unknown or revoked, its secret "
-                "is wrong, or it may not authenticate this way."
-            )
-            raise InvalidClientError(describe(self.lang, message))
+            raise InvalidClientError(describe(self.lang, UNAUTHENTICATED))
         request.auth_method = method
         return client
 
@@ -124,23 +127,10 @@ class PlatformServer(AuthorizationServer):  # type: ignore[misc]  # Authlib is u
         if scheme.lower() != "basic":
             return "client_secret_post" if "client_secret" in request.form else "none"
         if "client_secret" in request.form:
-            raise InvalidRequestError(
-                describe(
-                    self.lang,
-                    N_(
-                        "Authenticate the client one way only: with HTTP Basic or with "
-                        "client_secret in the body, not both."
-                    ),
-                )
-            )
+            raise InvalidRequestError(describe(self.lang, TWO_METHODS))
         basic_id, _secret = extract_basic_authorization(request.headers)
         if request.form.get("client_id", basic_id) != basic_id:
-            raise InvalidRequestError(
-                describe(
-                    self.lang,
-                    N_("The client_id in the body is not the client of the Authorization header."),
-                )
-            )
+            raise InvalidRequestError(describe(self.lang, TWO_CLIENTS))
         return "client_secret_basic"
 
     def handle_response(
