@@ -36,7 +36,12 @@ from app.oauth.openapi import (
     TOKEN_DOCS,
     public,
 )
-from app.oauth.server import PlatformServer, decide_authorization, metadata
+from app.oauth.server import (
+    AUTHORIZATION_PARAMETERS,
+    PlatformServer,
+    decide_authorization,
+    metadata,
+)
 
 router = APIRouter(tags=["oauth"])
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -144,7 +149,7 @@ def _refused(request: Request, server: PlatformServer, error: OAuth2Error) -> Re
 def _repeated(request: Request, params: list[tuple[str, str]]) -> Response | None:
     """A page naming a parameter sent twice (RFC 6749 section 3.1), before anything else: such
     a request cannot say which client, redirect URI or challenge it means."""
-    name = repeated_parameter((key, value) for key, value in params if key != "lang")
+    name = repeated_parameter(params, AUTHORIZATION_PARAMETERS | CONSENT_FIELDS)
     if name is None:
         return None
     lang = request.state.lang

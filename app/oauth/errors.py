@@ -10,7 +10,7 @@ sentence is written without its accents to stay inside that set ("Reessayez", no
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 
 from authlib.oauth2 import OAuth2Error
 
@@ -49,12 +49,13 @@ TWO_METHODS = N_(
 TWO_CLIENTS = N_("The client_id in the body is not the client of the Authorization header.")
 
 
-def repeated_parameter(params: Iterable[tuple[str, str]]) -> str | None:
-    """RFC 6749 sections 3.1 and 3.2: no parameter may be sent more than once. The first one
-    that is (refused with ``REPEATED``, naming it), or None."""
+def repeated_parameter(params: Iterable[tuple[str, str]], known: Set[str]) -> str | None:
+    """RFC 6749 sections 3.1 and 3.2: a parameter of the endpoint (``known``) is sent once;
+    others are ignored, as the RFC requires of unrecognised ones. The first known parameter
+    sent more than once (refused with ``REPEATED``, naming it), or None."""
     seen: set[str] = set()
     for name, _value in params:
-        if name in seen:
+        if name in seen and name in known:
             return name
         seen.add(name)
     return None

@@ -48,6 +48,28 @@ from app.oauth.models import AccessTokenRecord, RefreshToken
 
 GRANT_TYPES = ["authorization_code", "client_credentials", "refresh_token"]
 AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+# The parameters each endpoint reads: none of them may be sent twice (RFC 6749 3.1 and 3.2).
+CLIENT_PARAMETERS = frozenset({"client_id", "client_secret"})
+TOKEN_PARAMETERS = CLIENT_PARAMETERS | {
+    "grant_type",
+    "scope",
+    "code",
+    "redirect_uri",
+    "code_verifier",
+    "refresh_token",
+}
+REVOCATION_PARAMETERS = CLIENT_PARAMETERS | {"token", "token_type_hint"}
+AUTHORIZATION_PARAMETERS = frozenset(
+    {
+        "response_type",
+        "client_id",
+        "redirect_uri",
+        "scope",
+        "state",
+        "code_challenge",
+        "code_challenge_method",
+    }
+)
 _AUTHENTICATE: dict[str, Callable[[Any, Any], ClientAdapter | None]] = {
     "client_secret_basic": authenticate_client_secret_basic,
     "client_secret_post": authenticate_client_secret_post,
@@ -89,12 +111,13 @@ class PlatformServer(AuthorizationServer):  # type: ignore[misc]  # Authlib is u
         raise NotImplementedError("no JSON endpoints")
 
     def create_token_response(self, request: HttpRequest) -> Response:
-        if (name := repeated_parameter(request.params)) is not None:
+        if (name := repeated_parameter(request.params, TOKEN_PARAMETERS)) is not None:
             return self._repeated(name)
         return super().create_token_response(request)  # type: ignore[no-any-return]
 
     def create_endpoint_response(self, name: str, request: HttpRequest) -> Response:
-        if (repeated := repeated_parameter(request.params)) is not None:
+        repeated = repeated_parameter(request.params, REVOCATION_PARAMETERS)
+        if repeated is not None:
             return self._repeated(repeated)
         return super().create_endpoint_response(name, request)  # type: ignore[no-any-return]
 

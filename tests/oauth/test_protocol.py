@@ -212,6 +212,8 @@ def test_a_repeated_token_parameter_is_refused_by_name(
         description = oauth_error(response, 400, "invalid_request")
         assert description == f"The parameter {name} is sent more than once.", description
     assert count(loaded, AccessTokenRecord) == 0
+    unknown = {"grant_type": "client_credentials", "resource": ["a", "b"]}  # not ours: ignored
+    assert client.post("/oauth/token", data=unknown, headers=basic(client_id, secret)).is_success
     french = client.post(
         "/oauth/token?lang=fr",
         data={"grant_type": "client_credentials", "scope": ["read", "read"]},
@@ -226,7 +228,7 @@ def test_a_repeated_authorization_parameter_is_refused_by_name(
     client: TestClient, loaded: Engine, clock: FrozenClock, app_client: tuple[str, str | None]
 ) -> None:
     query = list(authorize_params(app_client[0], pkce()[1]).items())
-    repeated = [*query, ("code_challenge", pkce()[1])]
+    repeated = [*query, ("code_challenge", pkce()[1]), ("prompt", "a"), ("prompt", "b")]
     anonymous = client.get("/oauth/authorize", params=repeated, follow_redirects=False)
     assert anonymous.status_code == 400 and "location" not in anonymous.headers
     assert "The parameter code_challenge is sent more than once." in anonymous.text
