@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://govai.canada.example/problems/"
+REALM = "govai"
 
 
 class FieldProblem(BaseModel):
@@ -58,15 +59,20 @@ class BadRequest(AppError):
 
 
 class Unauthorized(AppError):
-    """No credentials, or credentials that do not hold; says which and why."""
+    """No credentials, or credentials that do not hold; says which and why.
+
+    ``error`` is the RFC 6750 code of the challenge; ``None`` for a request that carried no
+    credentials at all, whose challenge then names no error (RFC 6750 section 3.1).
+    """
 
     status, kind, title = 401, "unauthorized", N_("Authentication required")
 
     def __init__(
-        self, detail: str | None = None, /, *, error: str = "invalid_token", **params: Any
+        self, detail: str | None = None, /, *, error: str | None = "invalid_token", **params: Any
     ) -> None:
         super().__init__(detail, **params)
-        self.headers = {"WWW-Authenticate": f'Bearer realm="govai", error="{error}"'}
+        challenge = f'Bearer realm="{REALM}"' + (f', error="{error}"' if error else "")
+        self.headers = {"WWW-Authenticate": challenge}
 
 
 class InsufficientScope(AppError):
@@ -74,9 +80,8 @@ class InsufficientScope(AppError):
 
     def __init__(self, detail: str | None = None, /, *, scope: str, **params: Any) -> None:
         super().__init__(detail, scope=scope, **params)
-        self.headers = {
-            "WWW-Authenticate": f'Bearer realm="govai", error="insufficient_scope", scope="{scope}"'
-        }
+        challenge = f'Bearer realm="{REALM}", error="insufficient_scope", scope="{scope}"'
+        self.headers = {"WWW-Authenticate": challenge}
 
 
 class NotFound(AppError):

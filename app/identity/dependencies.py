@@ -46,9 +46,7 @@ def early_check(permission: Permission) -> Callable[[Actor], None]:
     def check(actor: ActorDep) -> None:
         rule = RULES[permission]
         if actor.kind == "anonymous":
-            raise Unauthorized(
-                "Sign in, or send a bearer token, to do this.", error="invalid_request"
-            )
+            raise Unauthorized("Sign in, or send a bearer token, to do this.", error=None)
         held = frozenset(role for role, _ in actor.grants)
         if not roles_allow(held, rule):
             raise Forbidden("Your roles do not allow this.")

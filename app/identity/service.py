@@ -48,7 +48,7 @@ def authorize(
     """Raise unless ``actor`` may exercise ``permission`` (in ``competition``, in ``phase``)."""
     rule = RULES[permission]
     if actor.kind == "anonymous":
-        raise Unauthorized("Sign in, or send a bearer token, to do this.", error="invalid_request")
+        raise Unauthorized("Sign in, or send a bearer token, to do this.", error=None)
     roles = actor.roles_in(competition.id if competition else None)
     if not roles_allow(roles, rule):
         raise Forbidden("Your roles do not allow this.")

@@ -109,8 +109,16 @@ def consent_page(
     return _render(request, lang, context, 400 if message else 200)
 
 
-def problem_page(request: Request, lang: str, *, detail: str | None) -> HTMLResponse:
-    """An authorization request we cannot send back to its client (unknown client or URI)."""
+def problem_page(
+    request: Request, lang: str, *, detail: str | None, detail_lang: str = "en"
+) -> HTMLResponse:
+    """An authorization request we cannot send back to its client (unknown client or URI).
+
+    ``detail`` is in ``detail_lang``: English when it is the protocol's own description."""
     _ = translator(lang)
-    context: dict[str, object] = {"title": _("Invalid authorization request"), "detail": detail}
+    context: dict[str, object] = {
+        "title": _("Invalid authorization request"),
+        "detail": detail,
+        "detail_lang": detail_lang,
+    }
     return _render(request, lang, context, 400)

@@ -1,9 +1,10 @@
 """The OAuth 2 protocol endpoints: metadata, JWKS, token, revocation, authorization.
 
 Token and revocation answer in RFC 6749 JSON (``{"error": "invalid_grant", ...}``), as the
-RFCs require; the rest of the app answers problem+json. Forms are read by an async dependency,
-so the sync endpoints do their database work in a worker thread, in the request's one
-transaction (SessionDep): a family revoked on reuse is committed with the error response.
+RFCs require, their rate limit included; the rest of the app answers problem+json. Forms are
+read by an async dependency, so the sync endpoints do their database work in a worker thread,
+in the request's one transaction (SessionDep): a family revoked on reuse is committed with the
+error response.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from app.accounts import csrf, ratelimit
 from app.core.clock import ClockDep
 from app.core.db import SessionDep
+from app.core.errors import TooManyRequests
 from app.core.i18n import translator
 from app.identity.actor import Actor
 from app.identity.dependencies import ActorDep
@@ -26,6 +28,7 @@ from app.identity.models import User
 from app.oauth import consent, keys
 from app.oauth.adapters import HttpRequest
 from app.oauth.config import issuer, oauth_settings
+from app.oauth.errors import REPEATED, TemporarilyUnavailable, repeated_parameter
 from app.oauth.openapi import (
     AUTHORIZE_GET_DOCS,
     AUTHORIZE_POST_DOCS,
@@ -33,7 +36,12 @@ from app.oauth.openapi import (
     TOKEN_DOCS,
     public,
 )
-from app.oauth.server import PlatformServer, decide_authorization, metadata
+from app.oauth.server import (
+    AUTHORIZATION_PARAMETERS,
+    PlatformServer,
+    decide_authorization,
+    metadata,
+)
 
 router = APIRouter(tags=["oauth"])
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -53,7 +61,12 @@ FormDep = Annotated[list[tuple[str, str]], Depends(form_params)]
 
 
 def _server(request: Request, session: SessionDep, clock: ClockDep) -> PlatformServer:
-    return PlatformServer(session=session, now=clock.now(), settings=request.app.state.settings)
+    return PlatformServer(
+        session=session,
+        now=clock.now(),
+        settings=request.app.state.settings,
+        lang=request.state.lang,
+    )
 
 
 ServerDep = Annotated[PlatformServer, Depends(_server)]
@@ -80,15 +93,21 @@ def jwks(request: Request) -> JSONResponse:
 
 @router.post("/oauth/token", response_class=JSONResponse, **public(TOKEN_DOCS))
 def token(request: Request, form: FormDep, server: ServerDep) -> Response:
-    """Issue tokens: client credentials, authorization code (PKCE S256), refresh (rotating)."""
-    _limit(request, server, form)
-    return server.create_token_response(_http(request, form))  # type: ignore[no-any-return]
+    """Issue tokens: client credentials, authorization code (PKCE S256), refresh (rotating).
+
+    A refusal by the rate limit is answered, not raised, so its hits are committed like those
+    of any other answered attempt."""
+    try:
+        _limit(request, server, form)
+    except TooManyRequests as refusal:
+        return server.handle_error_response(None, TemporarilyUnavailable(refusal, server.lang))
+    return server.create_token_response(_http(request, form))
 
 
 @router.post("/oauth/revoke", response_class=JSONResponse, **public(REVOKE_DOCS))
 def revoke(request: Request, form: FormDep, server: ServerDep) -> Response:
     """Revoke a refresh token (with its whole family) or an access token (RFC 7009)."""
-    return server.create_endpoint_response("revocation", _http(request, form))  # type: ignore[no-any-return]
+    return server.create_endpoint_response("revocation", _http(request, form))
 
 
 def _limit(request: Request, server: PlatformServer, form: list[tuple[str, str]]) -> None:
@@ -127,10 +146,23 @@ def _refused(request: Request, server: PlatformServer, error: OAuth2Error) -> Re
     return consent.problem_page(request, request.state.lang, detail=error.description or None)
 
 
+def _repeated(request: Request, params: list[tuple[str, str]]) -> Response | None:
+    """A page naming a parameter sent twice (RFC 6749 section 3.1), before anything else: such
+    a request cannot say which client, redirect URI or challenge it means."""
+    name = repeated_parameter(params, AUTHORIZATION_PARAMETERS | CONSENT_FIELDS)
+    if name is None:
+        return None
+    lang = request.state.lang
+    detail = translator(lang)(REPEATED, name=name)
+    return consent.problem_page(request, lang, detail=detail, detail_lang=lang)
+
+
 @router.get("/oauth/authorize", response_class=HTMLResponse, **public(AUTHORIZE_GET_DOCS))
 def authorize_page(request: Request, server: ServerDep, actor: ActorDep) -> Response:
     """Ask the signed-in person to allow a client; anyone else is sent to sign in first."""
     params = list(request.query_params.multi_items())
+    if (refused := _repeated(request, params)) is not None:
+        return refused
     user = _signed_in(actor)
     if user is None:
         return _sign_in(request, params)
@@ -166,6 +198,8 @@ def authorize_decision(
 ) -> Response:
     """The person's answer: back to the client with a code, or with ``access_denied``."""
     params = [(key, value) for key, value in form if key not in CONSENT_FIELDS]
+    if (refused := _repeated(request, form)) is not None:
+        return refused
     user = _signed_in(actor)
     if user is None:
         return _sign_in(request, params)

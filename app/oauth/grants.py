@@ -15,10 +15,12 @@ from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 
 from app.core.errors import AppError
+from app.core.i18n import N_
 from app.identity.models import User
 from app.identity.service import token_digest
 from app.oauth import store, tokens
 from app.oauth.adapters import CodeAdapter, TokenAdapter
+from app.oauth.errors import describe
 from app.oauth.models import AuthorizationCode, RefreshToken
 
 if TYPE_CHECKING:
@@ -154,10 +156,29 @@ class RotatingRefreshGrant(grants.RefreshTokenGrant):  # type: ignore[misc]  # A
 
 
 class Revocation(RevocationEndpoint):  # type: ignore[misc]  # Authlib is untyped
-    """RFC 7009. A refresh token takes its whole family with it; an access token, its jti."""
+    """RFC 7009. A refresh token takes its whole family with it; an access token, its jti.
+
+    Whatever the token (ours, another client's, expired, garbage), an authenticated client
+    gets the same empty 200 (section 2.2), so the endpoint never tells a live token apart.
+    """
 
     CLIENT_AUTH_METHODS = DELEGATED_AUTH_METHODS
     server: PlatformServer
+
+    def check_params(self, request: Any, client: Any) -> None:
+        """``token`` is required. ``token_type_hint`` is ignored, known or not: section 2.1
+        lets the server ignore it, and ``query_token`` looks at every kind of token anyway,
+        so an unknown hint is no reason to refuse (``unsupported_token_type``)."""
+        if not request.form.get("token"):
+            message = N_("Send the token to revoke in the token parameter.")
+            raise InvalidRequestError(describe(self.server.lang, message))
+
+    def authenticate_token(self, request: Any, client: Any) -> TokenAdapter | None:
+        """The token, if it was issued to ``client``. Another client's token is left alone
+        and answered like an unknown one (not ``invalid_grant``), per section 2.2."""
+        self.check_params(request, client)
+        token = self.query_token(request.form["token"], None)
+        return token if token is not None and token.check_client(client) else None
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> TokenAdapter | None:
         session = self.server.session

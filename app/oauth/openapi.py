@@ -6,7 +6,6 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from app.core.errors import problem_responses
 from app.identity.dependencies import access
 
 
@@ -45,7 +44,12 @@ def _text(description: str = "") -> dict[str, Any]:
 _OAUTH_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": OAuthErrorOut, "description": "RFC 6749 error"},
     401: {"model": OAuthErrorOut, "description": "The client did not authenticate"},
-    **problem_responses(429),
+}
+_RATE_LIMITED: dict[int | str, dict[str, Any]] = {
+    429: {
+        "model": OAuthErrorOut,
+        "description": "temporarily_unavailable: too many attempts; wait Retry-After seconds",
+    }
 }
 
 TOKEN_DOCS: dict[str, Any] = {
@@ -65,7 +69,11 @@ TOKEN_DOCS: dict[str, Any] = {
         },
         ["grant_type"],
     ),
-    "responses": {200: {"model": TokenOut, "description": "Tokens"}, **_OAUTH_ERRORS},
+    "responses": {
+        200: {"model": TokenOut, "description": "Tokens"},
+        **_OAUTH_ERRORS,
+        **_RATE_LIMITED,
+    },
 }
 
 REVOKE_DOCS: dict[str, Any] = {

@@ -1,24 +1,42 @@
 """The authorization server: Authlib's generic server, made once per request around its
-session and clock, answering with Starlette responses."""
+session, clock and language, answering with Starlette responses."""
 
 from __future__ import annotations
 
+import contextlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 from authlib.oauth2.rfc6749 import AuthorizationServer, OAuth2Request
+from authlib.oauth2.rfc6749.authenticate_client import (
+    authenticate_client_secret_basic,
+    authenticate_client_secret_post,
+    authenticate_none,
+)
+from authlib.oauth2.rfc6749.errors import InvalidClientError, InvalidRequestError
+from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from sqlmodel import Session
 from starlette.responses import JSONResponse, Response
 
 from app.core.config import Settings
+from app.core.errors import REALM
+from app.core.i18n import DEFAULT_LANGUAGE
 from app.identity.models import User
 from app.identity.permissions import Scope
 from app.identity.service import token_digest
 from app.oauth import clients, store, tokens
 from app.oauth.adapters import ClientAdapter, HttpRequest, PlatformRequest
 from app.oauth.config import OAuthSettings, issuer, oauth_settings
+from app.oauth.errors import (
+    REPEATED,
+    TWO_CLIENTS,
+    TWO_METHODS,
+    UNAUTHENTICATED,
+    describe,
+    repeated_parameter,
+)
 from app.oauth.grants import (
     CodeGrant,
     Revocation,
@@ -30,11 +48,38 @@ from app.oauth.models import AccessTokenRecord, RefreshToken
 
 GRANT_TYPES = ["authorization_code", "client_credentials", "refresh_token"]
 AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+# The parameters each endpoint reads: none of them may be sent twice (RFC 6749 3.1 and 3.2).
+CLIENT_PARAMETERS = frozenset({"client_id", "client_secret"})
+TOKEN_PARAMETERS = CLIENT_PARAMETERS | {
+    "grant_type",
+    "scope",
+    "code",
+    "redirect_uri",
+    "code_verifier",
+    "refresh_token",
+}
+REVOCATION_PARAMETERS = CLIENT_PARAMETERS | {"token", "token_type_hint"}
+AUTHORIZATION_PARAMETERS = frozenset(
+    {
+        "response_type",
+        "client_id",
+        "redirect_uri",
+        "scope",
+        "state",
+        "code_challenge",
+        "code_challenge_method",
+    }
+)
+_AUTHENTICATE: dict[str, Callable[[Any, Any], ClientAdapter | None]] = {
+    "client_secret_basic": authenticate_client_secret_basic,
+    "client_secret_post": authenticate_client_secret_post,
+    "none": authenticate_none,
+}
 
 
 class PlatformServer(AuthorizationServer):  # type: ignore[misc]  # Authlib is untyped
     """One request's authorization server: everything it stores goes through ``session``,
-    every expiry it decides is measured from ``now``."""
+    every expiry it decides is measured from ``now``, the errors it writes are in ``lang``."""
 
     def __init__(
         self,
@@ -43,9 +88,10 @@ class PlatformServer(AuthorizationServer):  # type: ignore[misc]  # Authlib is u
         now: datetime,
         settings: Settings,
         config: OAuthSettings | None = None,
+        lang: str = DEFAULT_LANGUAGE,
     ) -> None:
         super().__init__(scopes_supported=[scope.value for scope in Scope])
-        self.session, self.now, self.settings = session, now, settings
+        self.session, self.now, self.settings, self.lang = session, now, settings, lang
         self.config = config or oauth_settings()
         self._issued: dict[str, dict[str, Any]] = {}
         self.register_token_generator("default", self._generate_token)
@@ -64,6 +110,52 @@ class PlatformServer(AuthorizationServer):  # type: ignore[misc]  # Authlib is u
     def create_json_request(self, request: Any) -> Any:
         raise NotImplementedError("no JSON endpoints")
 
+    def create_token_response(self, request: HttpRequest) -> Response:
+        if (name := repeated_parameter(request.params, TOKEN_PARAMETERS)) is not None:
+            return self._repeated(name)
+        return super().create_token_response(request)  # type: ignore[no-any-return]
+
+    def create_endpoint_response(self, name: str, request: HttpRequest) -> Response:
+        repeated = repeated_parameter(request.params, REVOCATION_PARAMETERS)
+        if repeated is not None:
+            return self._repeated(repeated)
+        return super().create_endpoint_response(name, request)  # type: ignore[no-any-return]
+
+    def _repeated(self, name: str) -> Response:
+        """``invalid_request`` naming a parameter sent twice (RFC 6749 section 3.2): Authlib
+        would read its first value, and the rest of the server might read the last."""
+        error = InvalidRequestError(describe(self.lang, REPEATED, name=name))
+        return self.handle_error_response(None, error)
+
+    def authenticate_client(
+        self, request: OAuth2Request, methods: list[str], endpoint: str = "token"
+    ) -> ClientAdapter:
+        """RFC 6749 section 2.3: one way of authenticating per request. The way is read from
+        the request (HTTP Basic, a ``client_secret`` in the body, or neither for a public
+        client) and only that way is tried, so a wrong Basic secret is never rescued by a
+        right one in the body. An unknown client is answered like a wrong secret."""
+        method = self._auth_method(request)
+        client = None
+        if method in methods:
+            with contextlib.suppress(InvalidClientError):
+                client = _AUTHENTICATE[method](self.query_client, request)
+        if client is None or not client.check_endpoint_auth_method(method, endpoint):
+            raise InvalidClientError(describe(self.lang, UNAUTHENTICATED))
+        request.auth_method = method
+        return client
+
+    def _auth_method(self, request: OAuth2Request) -> str:
+        """How the request authenticates its client; more than one way is ``invalid_request``."""
+        scheme = request.headers.get("Authorization", "").strip().split(" ")[0]
+        if scheme.lower() != "basic":
+            return "client_secret_post" if "client_secret" in request.form else "none"
+        if "client_secret" in request.form:
+            raise InvalidRequestError(describe(self.lang, TWO_METHODS))
+        basic_id, _secret = extract_basic_authorization(request.headers)
+        if request.form.get("client_id", basic_id) != basic_id:
+            raise InvalidRequestError(describe(self.lang, TWO_CLIENTS))
+        return "client_secret_basic"
+
     def handle_response(
         self, status: int, body: Any, headers: Sequence[tuple[str, str]]
     ) -> Response:
@@ -73,11 +165,16 @@ class PlatformServer(AuthorizationServer):  # type: ignore[misc]  # Authlib is u
         return Response(body or b"", status_code=status, headers=extra)
 
     def handle_error_response(self, request: Any, error: Any) -> Response:
-        """``invalid_client`` is always a 401, as RFC 6749 section 5.2 allows, with the
-        WWW-Authenticate header that tells which scheme to use."""
+        """``invalid_client`` is always a 401, as RFC 6749 section 5.2 allows, and a 401
+        always challenges with HTTP Basic and our realm: the scheme confidential clients use,
+        which a client that tried Basic must be told (section 5.2) and every 401 must name
+        (RFC 9110 section 15.5.2)."""
         if error.error == "invalid_client":
             error.status_code = 401
-        return super().handle_error_response(request, error)  # type: ignore[no-any-return]
+        response: Response = super().handle_error_response(request, error)
+        if response.status_code == 401:
+            response.headers["WWW-Authenticate"] = f'Basic realm="{REALM}"'
+        return response
 
     def send_signal(self, name: str, *args: Any, **kwargs: Any) -> None:
         """Authlib's hooks for framework signals; nothing listens here."""

@@ -48,8 +48,10 @@ def test_every_permission_has_a_rule() -> None:
 
 
 def test_anonymous_must_authenticate(loaded: Engine) -> None:
-    with pytest.raises(Unauthorized):
+    with pytest.raises(Unauthorized) as caught:
         service.authorize(ANONYMOUS, Permission.READ_OWN_ACCOUNT)
+    # RFC 6750 section 3.1: a request without credentials is challenged without an error code.
+    assert caught.value.headers["WWW-Authenticate"] == 'Bearer realm="govai"'
 
 
 @pytest.mark.parametrize(

@@ -161,6 +161,18 @@ def test_revoked_jti(
 def test_other_schemes_are_not_ours(client: TestClient) -> None:
     response = client.get("/api/v1/me", headers={"Authorization": "Basic eDp5"})
     assert response.status_code == 401 and response.json()["type"].endswith("unauthorized")
+    assert response.headers["www-authenticate"] == 'Bearer realm="govai"'
+
+
+def test_no_credentials_are_challenged_without_an_error_code(client: TestClient) -> None:
+    """RFC 6750 section 3.1: no error code when the request had no credentials at all; a
+    bearer token that does not hold still says invalid_token."""
+    anonymous = client.post(WRITE, json=NEW_TOKEN)
+    assert anonymous.status_code == 401
+    assert anonymous.headers["www-authenticate"] == 'Bearer realm="govai"'
+    malformed = client.post(WRITE, json=NEW_TOKEN, headers=bearer("not a token"))
+    assert malformed.status_code == 401
+    assert malformed.headers["www-authenticate"] == 'Bearer realm="govai", error="invalid_token"'
 
 
 def test_errors_are_translated(
