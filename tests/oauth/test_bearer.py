@@ -167,10 +167,10 @@ def test_other_schemes_are_not_ours(client: TestClient) -> None:
 def test_no_credentials_are_challenged_without_an_error_code(client: TestClient) -> None:
     """RFC 6750 section 3.1: no error code when the request had no credentials at all; a
     bearer token that does not hold still says invalid_token."""
-    anonymous = client.post(WRITE, json=NEW_TOKEN)
+    anonymous = client.put(WRITE, json=PROFILE)
     assert anonymous.status_code == 401
     assert anonymous.headers["www-authenticate"] == 'Bearer realm="govai"'
-    malformed = client.post(WRITE, json=NEW_TOKEN, headers=bearer("not a token"))
+    malformed = client.put(WRITE, json=PROFILE, headers=bearer("not a token"))
     assert malformed.status_code == 401
     assert malformed.headers["www-authenticate"] == 'Bearer realm="govai", error="invalid_token"'
 
