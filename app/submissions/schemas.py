@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from app.core.text import MultiLine
+
 
 class SubmissionOut(BaseModel):
     id: int
@@ -94,7 +96,7 @@ class ExtensionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     until: AwareDatetime = Field(description="The team's new deadline, after the competition's")
-    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+    reason: Annotated[MultiLine, Field(min_length=1, max_length=2000)]
 
 
 class ExtensionOut(BaseModel):
