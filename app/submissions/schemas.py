@@ -122,5 +122,7 @@ class AttachmentOut(BaseModel):
 class AttachmentsOut(BaseModel):
     submission_id: int
     max_bytes: int = Field(description="The competition's limit per file, in bytes")
+    max_files: int = Field(description="The most files one entry may hold")
+    max_total_bytes: int = Field(description="The most bytes all of one entry's files may hold")
     allowed_kinds: list[str]
     attachments: list[AttachmentOut]
