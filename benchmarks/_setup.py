@@ -155,7 +155,7 @@ def _entry(session: Session, settings: Settings, n: int, size: int) -> Entry:
         user=user,
         source=io.BytesIO(pdf(size)),
         filename=f"plan-{n}.pdf",
-        data_dir=settings.data_dir,
+        settings=settings,
         now=now,
         actor=label,
     )

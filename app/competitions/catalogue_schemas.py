@@ -51,6 +51,8 @@ def country_codes() -> frozenset[str]:
 AttachmentKind = Literal["pdf", "png", "jpeg", "zip"]
 DEFAULT_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024  # 10 MiB: this platform's default
 DEFAULT_ATTACHMENT_TYPES: tuple[AttachmentKind, ...] = ("pdf", "png", "jpeg", "zip")
+DEFAULT_ATTACHMENT_MAX_FILES = 20  # files on one entry
+DEFAULT_ATTACHMENT_MAX_TOTAL_BYTES = 100 * 1024 * 1024  # 100 MiB: all of one entry's files
 
 
 class Milestone(Strict):
@@ -80,6 +82,12 @@ class CompetitionFile(Strict):
     attachment_max_bytes: Annotated[
         StrictInt, Field(gt=0, description="The largest attachment accepted, in bytes")
     ] = DEFAULT_ATTACHMENT_MAX_BYTES
+    attachment_max_files: Annotated[
+        StrictInt, Field(ge=1, le=1000, description="The most files one entry may hold")
+    ] = DEFAULT_ATTACHMENT_MAX_FILES
+    attachment_max_total_bytes: Annotated[
+        StrictInt, Field(gt=0, description="The most bytes all of one entry's files may hold")
+    ] = DEFAULT_ATTACHMENT_MAX_TOTAL_BYTES
     attachment_types: Annotated[
         list[AttachmentKind],
         Field(min_length=1, description="Kinds of attachment accepted, checked by content"),

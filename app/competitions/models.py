@@ -52,6 +52,8 @@ class Competition(SQLModel, table=True):
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
     attachment_max_bytes: int = 10 * 1024 * 1024
+    attachment_max_files: int = 20
+    attachment_max_total_bytes: int = 100 * 1024 * 1024
     attachment_types: list[str] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )

@@ -12,6 +12,7 @@ from app.competitions.catalogue_schemas import ImpactFile
 from app.competitions.lifecycle import Phase
 from app.competitions.models import Challenge, Competition, Event
 from app.core.i18n import gettext
+from app.core.text import MultiLine
 
 T = TypeVar("T")
 
@@ -94,7 +95,7 @@ class EventOut(BaseModel):
 
 class PhaseChange(BaseModel):
     phase: Phase | None = Field(description="The phase to move to, or null to follow the schedule")
-    reason: str | None = Field(default=None, max_length=1000)
+    reason: MultiLine | None = Field(default=None, max_length=1000)
 
 
 def phase_out(phase: Phase, lang: str) -> PhaseOut:

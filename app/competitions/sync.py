@@ -94,6 +94,8 @@ def _competition_fields(definition: Definition) -> dict[str, Any]:
         "max_challenges_per_team": spec.max_challenges_per_team,
         "milestones": [dump(m) for m in spec.milestones],
         "attachment_max_bytes": spec.attachment_max_bytes,
+        "attachment_max_files": spec.attachment_max_files,
+        "attachment_max_total_bytes": spec.attachment_max_total_bytes,
         "attachment_types": list(spec.attachment_types),
         "eligibility": dump(definition.eligibility),
         "form": dump(definition.form),

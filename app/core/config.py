@@ -76,6 +76,8 @@ class Settings(BaseSettings):
     mail_limit_per_account: int = Field(default=3, ge=1)
     mail_limit_per_address: int = Field(default=20, ge=1)
     mail_window_seconds: int = Field(default=3600, ge=1)
+    upload_limit_per_person: int = Field(default=30, ge=1)
+    upload_window_seconds: int = Field(default=600, ge=1)
     lockout_after_failures: int = Field(default=5, ge=1)
     lockout_base_seconds: int = Field(default=60, ge=1)
     lockout_max_seconds: int = Field(default=3600, ge=1)

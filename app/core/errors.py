@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from app.core import text
 from app.core.i18n import N_, gettext
 
 logger = logging.getLogger(__name__)
@@ -221,6 +222,7 @@ _FIELD_MESSAGES = {
     "string_pattern_mismatch": N_("The value does not have the expected form."),
     "json_invalid": N_("The body is not valid JSON."),
     "value_error": N_("Invalid value: %(reason)s"),
+    **text.MESSAGES,
 }
 
 

@@ -15,10 +15,12 @@ import smtplib
 import tempfile
 import uuid
 from datetime import datetime
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
+from app.core import text
 from app.core.config import Settings
 
 logger = logging.getLogger(__name__)
@@ -27,10 +29,13 @@ logger = logging.getLogger(__name__)
 def compose(
     settings: Settings, *, to: str, subject: str, body: str, lang: str, at: datetime
 ) -> EmailMessage:
+    """One message. Headers go through the e-mail library's header objects: the recipient is
+    an address (a line break in it is refused), and the subject, which names a team or a
+    competition, is one line, so no text stored by a person can add a header."""
     message = EmailMessage()
     message["From"] = settings.mail_from
-    message["To"] = to
-    message["Subject"] = subject
+    message["To"] = Address(addr_spec=to)
+    message["Subject"] = text.one_line(subject)
     message["Date"] = format_datetime(at)
     message["Message-ID"] = make_msgid(domain="govai.local")
     message.set_content(body)

@@ -27,6 +27,7 @@ from app.identity.schemas import (
     MeOut,
     PhaseMove,
     PhaseOutcome,
+    Profile,
     ProfileIn,
     RoleOut,
     UserOut,
@@ -57,7 +58,7 @@ def read_me(session: SessionDep, actor: ActorDep) -> MeOut:
     service.authorize(actor, Permission.READ_OWN_ACCOUNT)
     user = _own_user(actor)
     return MeOut(
-        **ProfileIn.model_validate(user, from_attributes=True).model_dump(),
+        **Profile.model_validate(user, from_attributes=True).model_dump(),
         id=pk(user),
         email=user.email,
         email_verified=user.email_verified_at is not None,
@@ -115,7 +116,7 @@ def move_phase(
     "/competitions/{slug}/invitations",
     response_model=InvitationOut,
     status_code=201,
-    **access(Permission.INVITE_STAFF, 400, 404, 422),
+    **access(Permission.INVITE_STAFF, 404, 422),
 )
 def invite(
     slug: Slug,
@@ -128,11 +129,11 @@ def invite(
     """Invite someone by e-mail to judge or organize this competition (single use, 7 days)."""
     competition = competitions.get_competition(session, slug=slug)
     service.authorize(actor, Permission.INVITE_STAFF, competition=competition)
-    now = clock.now()
+    now, staff_role = clock.now(), Role(body.role)
     invitation, code = service.invite(
         session,
         email=body.email,
-        role=body.role,
+        role=staff_role,
         competition=competition,
         now=now,
         actor=actor.label,
@@ -142,7 +143,7 @@ def invite(
     settings = request.app.state.settings
     link = f"{settings.base_url}/{lang}/invitations/{code}"
     name = competition.name_fr if lang == "fr" else competition.name_en
-    role = gettext(lang, ROLE_NAMES[body.role])
+    role = gettext(lang, ROLE_NAMES[staff_role])
     outbox.queue(
         session,
         mail.compose(
@@ -165,7 +166,7 @@ def invite(
     return InvitationOut(
         id=pk(invitation),
         email=invitation.email,
-        role=body.role,
+        role=staff_role,
         competition=slug,
         expires_at=invitation.expires_at,
     )

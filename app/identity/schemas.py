@@ -10,6 +10,14 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from app.competitions.catalogue_schemas import country_codes
 from app.competitions.lifecycle import Phase, Role
+from app.core.text import MultiLine, SingleLine
+
+
+class StaffRole(StrEnum):
+    """The roles an invitation grants (``app.identity.service.STAFF_ROLES``)."""
+
+    JUDGE = Role.JUDGE.value
+    ORGANIZER = Role.ORGANIZER.value
 
 
 class Sector(StrEnum):
@@ -27,31 +35,42 @@ class AgeBracket(StrEnum):
     FROM_30 = "30-plus"
 
 
-class ProfileIn(BaseModel):
-    """The whole profile; only what the eligibility rules need."""
+class Profile(BaseModel):
+    """The profile as stored; only what the eligibility rules need."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    name: Annotated[str, Field(min_length=1, max_length=200)]
-    preferred_language: Annotated[str, Field(pattern=r"^(en|fr)$")] = "en"
+    name: str
+    preferred_language: str = "en"
     country_of_residence: Annotated[
         str | None, Field(description="ISO 3166-1 alpha-2: legal residence decides eligibility")
     ] = None
     sector: Sector | None = None
-    organization: Annotated[str | None, Field(max_length=200)] = None
+    organization: str | None = None
     age_bracket: Annotated[
         AgeBracket | None, Field(description="Eligibility: 18 or older, and the 18-29 pool")
     ] = None
 
-    @field_validator("name", "organization")
+
+class ProfileIn(Profile):
+    """The whole profile, replaced. A blank organization is none."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[SingleLine, Field(min_length=1, max_length=200)]
+    preferred_language: Annotated[str, Field(pattern=r"^(en|fr)$")] = "en"
+    organization: Annotated[SingleLine | None, Field(max_length=200)] = None
+
+    @field_validator("name")
     @classmethod
-    def _trimmed(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
+    def _trimmed(cls, value: str) -> str:
         value = value.strip()
         if not value:
             raise ValueError("must not be blank")
         return value
+
+    @field_validator("organization")
+    @classmethod
+    def _optional(cls, value: str | None) -> str | None:
+        return (value.strip() or None) if value is not None else None
 
     @field_validator("country_of_residence")
     @classmethod
@@ -66,7 +85,7 @@ class RoleOut(BaseModel):
     competition: str | None = Field(description="The competition's slug; null: platform-wide")
 
 
-class MeOut(ProfileIn):
+class MeOut(Profile):
     model_config = ConfigDict(extra="ignore")
 
     id: int
@@ -81,7 +100,7 @@ class PhaseMove(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     phase: Phase | None = Field(description="The phase to move to, or null to follow the schedule")
-    reason: Annotated[str, Field(min_length=1, max_length=1000)]
+    reason: Annotated[MultiLine, Field(min_length=1, max_length=1000)]
 
 
 class PhaseOutcome(BaseModel):
@@ -94,7 +113,7 @@ class InvitationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     email: EmailStr
-    role: Role
+    role: StaffRole = Field(description="Staff are invited; participants sign up themselves")
 
 
 class InvitationOut(BaseModel):
@@ -109,7 +128,7 @@ class GrantIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Role
-    competition: str | None = None
+    competition: SingleLine | None = None
 
 
 class UserOut(BaseModel):

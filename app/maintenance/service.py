@@ -107,6 +107,7 @@ def longest_rate_limit_window(settings: Settings) -> timedelta:
     seconds = max(
         settings.sign_in_window_seconds,
         settings.mail_window_seconds,
+        settings.upload_window_seconds,
         oauth_settings().token_window_seconds,
     )
     return timedelta(seconds=seconds)

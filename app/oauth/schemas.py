@@ -8,10 +8,11 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
 from app.competitions.lifecycle import Role
+from app.core.text import SingleLine
 from app.identity.permissions import Scope
 from app.oauth.models import OAuthClient, PersonalAccessToken
 
-Name = Annotated[str, Field(min_length=1, max_length=200)]
+Name = Annotated[SingleLine, Field(min_length=1, max_length=200)]
 
 
 def _whole_number(value: object) -> object:
@@ -32,7 +33,7 @@ class ClientRoleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Role
-    competition: Annotated[str | None, Field(max_length=80)] = None
+    competition: Annotated[SingleLine | None, Field(max_length=80)] = None
 
 
 class ClientIn(BaseModel):
@@ -48,7 +49,7 @@ class ClientIn(BaseModel):
     ]
     scopes: Annotated[list[Scope], Field(min_length=1, max_length=len(Scope))]
     redirect_uris: Annotated[
-        list[Annotated[str, Field(max_length=2000)]], Field(max_length=10)
+        list[Annotated[SingleLine, Field(max_length=2000)]], Field(max_length=10)
     ] = []
     roles: Annotated[list[ClientRoleIn], Field(max_length=50)] = []
     public: Annotated[

@@ -6,13 +6,15 @@ The bytes are kept by :mod:`app.submissions.storage`; this module records them o
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from typing import BinaryIO
 
 from sqlmodel import Session, col, select
 
+from app.accounts import ratelimit
+from app.core.config import Settings
 from app.core.db import pk
-from app.core.errors import NotFound
+from app.core.errors import Conflict, NotFound
+from app.core.i18n import N_
 from app.identity.models import User
 from app.submissions import service, storage
 from app.submissions.models import Attachment, Receipt, Submission
@@ -28,21 +30,39 @@ def add(
     user: User,
     source: BinaryIO,
     filename: str | None,
-    data_dir: Path,
+    settings: Settings,
     now: datetime,
     actor: str,
 ) -> Attachment:
     """Store the file (see :mod:`app.submissions.storage`) and record it on the entry, under
-    the same rules as editing the draft. Every refusal happens before the file is kept. Audited.
+    the same rules as editing the draft and within the competition's limits: per file, files
+    per entry (409) and bytes per entry (413). Every refusal happens before the file is kept.
+    The caller holds the entry's lock, so two uploads at once cannot both take the last room.
+    Each accepted upload counts against the uploader's rate limit (429). Audited.
     """
     service.member_or_refuse(session, team, user)
     service.writable(session, submission, team, now)
+    ratelimit.hit(
+        session,
+        key=f"upload:user:{pk(user)}",
+        limit=settings.upload_limit_per_person,
+        window_seconds=settings.upload_window_seconds,
+        now=now,
+    )
     competition = teams.competition_of(session, team=team)
+    held = service.attachments_of(session, submission)
+    if len(held) >= competition.attachment_max_files:
+        raise Conflict(
+            N_("An entry may hold at most %(limit)s files: remove one before adding another."),
+            limit=competition.attachment_max_files,
+        )
+    limit = competition.attachment_max_total_bytes
     stored = storage.store(
         source,
-        data_dir=data_dir,
+        data_dir=settings.data_dir,
         max_bytes=competition.attachment_max_bytes,
         allowed=list(competition.attachment_types),
+        room=storage.Room(limit=limit, left=limit - sum(a.size for a in held)),
     )
     row = Attachment(
         submission_id=pk(submission),

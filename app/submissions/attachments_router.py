@@ -46,6 +46,8 @@ def list_attachments(found: Readable, session: SessionDep) -> AttachmentsOut:
     return AttachmentsOut(
         submission_id=pk(submission),
         max_bytes=competition.attachment_max_bytes,
+        max_files=competition.attachment_max_files,
+        max_total_bytes=competition.attachment_max_total_bytes,
         allowed_kinds=list(competition.attachment_types),
         attachments=[_attachment_out(a) for a in service.attachments_of(session, submission)],
     )
@@ -55,7 +57,7 @@ def list_attachments(found: Readable, session: SessionDep) -> AttachmentsOut:
     "/submissions/{submission_id}/attachments",
     response_model=AttachmentOut,
     status_code=201,
-    **access(Permission.EDIT_SUBMISSION, 404, 409, 413, 415, 422),
+    **access(Permission.EDIT_SUBMISSION, 404, 409, 413, 415, 422, 429),
 )
 def upload_attachment(
     change: Editing,
@@ -65,7 +67,9 @@ def upload_attachment(
 ) -> AttachmentOut:
     """Attach a file, under the same rules as editing the draft. The type is decided by the
     file's first bytes, never by its name or declared type (415 otherwise); a file over the
-    competition's limit is refused (413). A refused file leaves nothing behind."""
+    competition's limit, or one the entry has no room left for, is refused (413); an entry
+    holding the competition's most files refuses another (409); past the uploads a person may
+    make in a window, 429 with Retry-After. A refused file leaves nothing behind."""
     row = attachments.add(
         session,
         submission=change.submission,
@@ -73,7 +77,7 @@ def upload_attachment(
         user=change.user,
         source=file.file,
         filename=file.filename,
-        data_dir=request.app.state.settings.data_dir,
+        settings=request.app.state.settings,
         now=change.now,
         actor=change.actor,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, FastAPI, Header, Request
 from fastapi.encoders import jsonable_encoder
@@ -28,6 +28,7 @@ from app.core.errors import (
 )
 from app.core.http import LangDep
 from app.core.i18n import gettext
+from app.core.text import UnicodeJson, UnicodeKey
 from app.identity.dependencies import ActorDep, access
 from app.identity.permissions import Permission
 from app.submissions import attachments_router, idempotency, impact, receipts, service
@@ -52,7 +53,9 @@ IdempotencyKeyHeader = Annotated[
     str | None, Header(max_length=200, description="Retry safely: the first response is kept")
 ]
 IfMatch = Annotated[str | None, Header(max_length=100, description="The version being changed")]
-Answers = Annotated[dict[str, Any], Body(description="Answers keyed by the form's field ids")]
+Answers = Annotated[
+    dict[UnicodeKey, UnicodeJson], Body(description="Answers keyed by the form's field ids")
+]
 
 
 def _etag(version: int) -> dict[str, str]:

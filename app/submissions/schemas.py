@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from app.core.text import MultiLine
+
 
 class SubmissionOut(BaseModel):
     id: int
@@ -94,7 +96,7 @@ class ExtensionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     until: AwareDatetime = Field(description="The team's new deadline, after the competition's")
-    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+    reason: Annotated[MultiLine, Field(min_length=1, max_length=2000)]
 
 
 class ExtensionOut(BaseModel):
@@ -120,5 +122,7 @@ class AttachmentOut(BaseModel):
 class AttachmentsOut(BaseModel):
     submission_id: int
     max_bytes: int = Field(description="The competition's limit per file, in bytes")
+    max_files: int = Field(description="The most files one entry may hold")
+    max_total_bytes: int = Field(description="The most bytes all of one entry's files may hold")
     allowed_kinds: list[str]
     attachments: list[AttachmentOut]

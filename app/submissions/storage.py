@@ -48,6 +48,25 @@ class UnsupportedType(AppError):
 
 
 @dataclass(frozen=True)
+class Room:
+    """What is left of an entry's total: ``left`` bytes of ``limit``."""
+
+    limit: int
+    left: int
+
+    def refusal(self) -> TooLarge:
+        return TooLarge(
+            N_(
+                "An entry's files may hold at most %(limit)s bytes (%(mib)s MiB) in all; "
+                "%(left)s bytes are left: remove a file first."
+            ),
+            limit=self.limit,
+            mib=round(self.limit / 1048576, 2),
+            left=max(0, self.left),
+        )
+
+
+@dataclass(frozen=True)
 class Stored:
     sha256: str
     size: int
@@ -85,9 +104,17 @@ def _refuse_kind(allowed: list[str]) -> UnsupportedType:
     )
 
 
-def store(source: BinaryIO, *, data_dir: Path, max_bytes: int, allowed: list[str]) -> Stored:
+def store(
+    source: BinaryIO,
+    *,
+    data_dir: Path,
+    max_bytes: int,
+    allowed: list[str],
+    room: Room | None = None,
+) -> Stored:
     """Copy ``source`` in chunks into the store while hashing it; refuse (413/415) as soon as
-    the limit is passed or the first bytes are not an allowed kind, leaving nothing behind."""
+    the file's limit or the entry's ``room`` is passed or the first bytes are not an allowed
+    kind, leaving nothing behind."""
     tmp_dir = root(data_dir) / "tmp"
     tmp_dir.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix="upload-")
@@ -103,6 +130,8 @@ def store(source: BinaryIO, *, data_dir: Path, max_bytes: int, allowed: list[str
                         limit=max_bytes,
                         mib=round(max_bytes / 1048576, 2),
                     )
+                if room is not None and size > room.left:
+                    raise room.refusal()
                 if len(head) < SNIFF:
                     head += chunk[: SNIFF - len(head)]
                 digest.update(chunk)

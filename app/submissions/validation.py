@@ -4,6 +4,8 @@ Drafts are checked for types and limits on every save; required fields only at f
 Besides the form's own fields every entry carries the reuse fields (consent to publish, an SPDX
 licence identifier, a code repository URL), unless the form defines fields of the same ids.
 Links are checked for form only: an https URL, on an allowed host when the form names hosts.
+Text is valid Unicode; a text field or link is one line, a long text keeps line breaks and tabs
+but no other control character (:mod:`app.core.text`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from urllib.parse import urlsplit
 
 from app.competitions.catalogue import IMPACT_ANSWERS
 from app.competitions.catalogue_schemas import FieldType, FormField, FormFile, ImpactFile, Text
+from app.core import text
 from app.core.i18n import N_
 
 MAX_TEXT_CHARS = 20_000
@@ -105,6 +108,8 @@ def check_value(spec: FormField, value: Any, challenges: Collection[str]) -> Fie
         return None if isinstance(value, bool) else FieldError("", N_("Enter true or false."))
     if not isinstance(value, str):
         return FieldError("", N_("Enter text."))
+    if (kind := text.problem(value, multi_line=spec.type is FieldType.LONG_TEXT)) is not None:
+        return FieldError("", text.MESSAGES[kind])
     if spec.type is FieldType.CHALLENGE:
         if value not in challenges:
             return FieldError(

@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
+from app.core.text import MultiLine, SingleLine
+
 Outcome = Literal["pass", "fail", "unknown"]
 
 
@@ -22,7 +24,7 @@ def _not_blank(value: str | None) -> str | None:
 class TeamIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, Field(min_length=1, max_length=120)]
+    name: Annotated[SingleLine, Field(min_length=1, max_length=120)]
 
     @field_validator("name")
     @classmethod
@@ -35,9 +37,9 @@ class TeamPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str | None, Field(min_length=1, max_length=120)] = None
+    name: Annotated[SingleLine | None, Field(min_length=1, max_length=120)] = None
     guardian_name: Annotated[
-        str | None,
+        SingleLine | None,
         Field(max_length=200, description="A parent or legal guardian, if the captain is under 18"),
     ] = None
     funding_attestation: bool | None = Field(
@@ -97,9 +99,9 @@ class CaptainIn(BaseModel):
 class OverrideIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    rule_id: Annotated[str, Field(min_length=1, max_length=80)]
+    rule_id: Annotated[SingleLine, Field(min_length=1, max_length=80)]
     result: Literal["pass", "fail"]
-    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+    reason: Annotated[MultiLine, Field(min_length=1, max_length=2000)]
 
     @field_validator("reason")
     @classmethod

@@ -309,7 +309,7 @@ def remove(session: Session, *, team: Team, user_id: int, now: datetime, actor: 
 def hand_over(session: Session, *, team: Team, user_id: int, now: datetime, actor: str) -> Team:
     """Make another member the captain and primary contact. Audited."""
     if membership(session, team=team, user_id=user_id) is None:
-        raise BadRequest("This person is not a member of the team.")
+        raise Conflict("This person is not a member of the team.")
     previous = team.captain_id
     team.captain_id, team.updated_at = user_id, now
     session.add(team)

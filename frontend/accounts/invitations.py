@@ -72,6 +72,7 @@ def accept(
         identity.authorize(actor, Permission.ACCEPT_INVITATION)
         grant = identity.accept_invitation(session, code=code, user=user, now=clock.now())
     except (CsrfFailed, AppError) as exc:
+        session.rollback()  # a refusal keeps nothing the service wrote before refusing
         return refused_page(
             request,
             lang,

@@ -142,6 +142,7 @@ def save_profile(
         changes = _validated(values, lang)
         identity.update_profile(session, user=user, changes=changes, now=clock.now())
     except (CsrfFailed, AppError) as exc:
+        session.rollback()  # a refusal keeps nothing the service wrote before refusing
         return refused_page(
             request,
             lang,

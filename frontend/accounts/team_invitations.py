@@ -79,6 +79,7 @@ def join(
         teams.authorize_on_team(session, actor, team, Permission.MANAGE_TEAM, now)
         teams.accept(session, invitation=found, user=user, now=now, actor=actor.label)
     except (CsrfFailed, AppError) as exc:
+        session.rollback()  # a refusal keeps nothing the service wrote before refusing
         return refused_page(
             request,
             lang,

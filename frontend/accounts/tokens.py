@@ -142,6 +142,7 @@ def create_token(
             session, by=actor, name=name, scopes=scopes or [], expires_in_days=days, now=now
         )
     except (CsrfFailed, AppError) as exc:
+        session.rollback()  # a refusal keeps nothing the service wrote before refusing
         return _page(
             request,
             lang,
@@ -174,6 +175,7 @@ def revoke_token(
         identity.authorize(actor, Permission.MANAGE_OWN_TOKENS)
         personal_tokens.revoke_personal_token(session, user=user, token_id=token_id, now=now)
     except (CsrfFailed, AppError) as exc:
+        session.rollback()  # a refusal keeps nothing the service wrote before refusing
         return _page(
             request,
             lang,

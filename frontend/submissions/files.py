@@ -46,11 +46,14 @@ def _refused(
     session.rollback()
     if wants_json(request):
         body = {"message": translated(lang, exc)}
-        return JSONResponse(body, status_code=exc.status, headers={"Cache-Control": "no-store"})
+        headers = {"Cache-Control": "no-store", **exc.headers}  # Retry-After, after a 429
+        return JSONResponse(body, status_code=exc.status, headers=headers)
     entry = load(session, actor, submission_id, Permission.READ_SUBMISSION, now)
-    return editor_page(
+    page = editor_page(
         request, lang, session, actor, entry, now, form=refusal(lang, exc), status=exc.status
     )
+    page.headers.update(exc.headers)
+    return page
 
 
 @router.post("/{lang}/submissions/{submission_id:int}/attachments")
@@ -78,7 +81,7 @@ def upload(
             user=account_of(actor),
             source=file.file,
             filename=file.filename,
-            data_dir=request.app.state.settings.data_dir,
+            settings=request.app.state.settings,
             now=now,
             actor=actor.label,
         )

@@ -15,6 +15,7 @@ from app.accounts.service import FieldError
 from app.competitions import service as competitions
 from app.competitions.models import Competition
 from app.competitions.schemas import localized
+from app.core import text
 from app.core.clock import Clock, ClockDep
 from app.core.db import SessionDep, pk
 from app.core.errors import AppError
@@ -82,13 +83,14 @@ def my_team(
     return show(request, lang, page, form=Form(notice=shown))
 
 
-def _team_name(lang: str, name: str) -> str:
+def _team_name(name: str) -> str:
+    """The name checked by the API's schema; the problem beside the field."""
     try:
         return TeamIn.model_validate({"name": name}).name
-    except ValidationError:
-        raise FieldError(
-            N_("Enter a name for the team (at most 120 characters)."), field="name"
-        ) from None
+    except ValidationError as exc:
+        kind = str(exc.errors()[0]["type"])
+        message = text.MESSAGES.get(kind, N_("Enter a name for the team (at most 120 characters)."))
+        raise FieldError(message, field="name") from None
 
 
 @router.post("/{lang}/competitions/{slug}/team")
@@ -111,11 +113,12 @@ def form_team(
             session,
             competition=competition,
             user=actor.user,
-            name=_team_name(lang, name),
+            name=_team_name(name),
             now=clock.now(),
             actor=actor.label,
         )
     except (CsrfFailed, AppError) as exc:
+        session.rollback()  # a refusal keeps nothing: not the team a lost race has flushed
         page = _page(session, actor, competition, clock, lang)
         form = refused(lang, exc, {"name": name})
         return show(request, lang, page, form=form, status=exc.status, headers=exc.headers)

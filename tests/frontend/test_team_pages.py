@@ -4,18 +4,24 @@ invite, hand over, remove, leave; refusals change nothing."""
 from __future__ import annotations
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from sqlmodel import select
+from sqlmodel import Session, select
 
+from app.audit.models import AuditRecord
 from app.core.db import new_session
 from app.identity import service as identity
 from app.mail.models import OutboundMail
-from app.teams.models import TeamInvitation
+from app.teams import service as team_service
+from app.teams.models import Team, TeamInvitation, TeamMember
 from tests.conftest import DURING_SPRINT
 from tests.teams.factories import G7, form, invite_code, join, person
-from tests.web import Mailbox, path_of, post_form, signed_up
+from tests.web import Mailbox, csrf_of, path_of, post_form, signed_up
 
 HOME = f"/en/competitions/{G7}/team"
 CODE = re.compile(r"/en/teams/join/([A-Za-z0-9_-]+)")
@@ -202,3 +208,49 @@ def test_the_captain_attests_funding_and_names_a_guardian(
     assert 'value="Grace Hopper"' in shown and "Recognition only" not in shown
     withdrawn = post_form(web, page, {}, action=page + "/declarations")
     assert withdrawn.status_code == 303 and "Recognition only" in web.get(page).text
+
+
+def test_a_double_clicked_form_a_team_keeps_one_team_with_its_captain(
+    web: TestClient, mailbox: Mailbox, loaded: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two posts of the form at once. On PostgreSQL both pass the "not in a team yet" check
+    before either inserts (a barrier holds them there), so the second flushes its team and is
+    then refused by the membership's unique key; the refusal must take that team back too. On
+    SQLite the second waits for the first's write lock and is refused before it writes."""
+    signed_up(web, mailbox, "ada@example.org")
+    token = csrf_of(web, HOME)
+    if loaded.dialect.name == "postgresql":
+        both_checked = threading.Barrier(2, timeout=10)
+        checked = team_service._ensure_free
+
+        def check_then_wait(session: Session, **kwargs: Any) -> None:
+            checked(session, **kwargs)
+            both_checked.wait()
+
+        monkeypatch.setattr(team_service, "_ensure_free", check_then_wait)
+
+    def post(name: str) -> int:
+        return web.post(HOME, data={"csrf_token": token, "name": name}).status_code
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        statuses = sorted(pool.map(post, ["First click", "Second click"]))
+    assert statuses == [303, 409]
+    with new_session(loaded) as session:
+        teams = session.exec(select(Team)).all()
+        members = session.exec(select(TeamMember)).all()
+        created = session.exec(
+            select(AuditRecord).where(AuditRecord.action == "team.created")
+        ).all()
+    assert len(teams) == 1 and [m.team_id for m in members] == [teams[0].id]
+    assert [record.subject for record in created] == [f"team:{teams[0].id}"]
+
+
+def test_a_team_name_on_two_lines_is_refused_beside_the_field(
+    web: TestClient, mailbox: Mailbox, loaded: Engine
+) -> None:
+    signed_up(web, mailbox, "ada@example.org")
+    refused = post_form(web, HOME, {"name": "x\r\nBcc: v@evil.example"})
+    assert refused.status_code == 400 and 'id="name-error"' in refused.text
+    assert "Use one line of text, without line breaks or control characters." in refused.text
+    with new_session(loaded) as session:
+        assert session.exec(select(Team)).all() == []

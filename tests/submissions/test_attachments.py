@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -187,3 +188,73 @@ def test_a_withdrawn_entry_and_outsiders_are_refused(
     response = _upload(client, sid, cap, "a.pdf", PDF, "application/pdf")
     assert response.status_code == 409, response.text
     assert _state(loaded) == before and _blobs(settings) == []
+
+
+def _limits(loaded: Engine, **limits: int) -> None:
+    """Set the competition's attachment limits, as its competition.yaml would."""
+    with new_session(loaded, write=True) as session, session.begin():
+        for column, value in limits.items():
+            session.execute(text(f"UPDATE competition SET {column} = :v"), {"v": value})
+
+
+def test_an_entry_holds_at_most_its_files_and_its_bytes(
+    client: TestClient, loaded: Engine, settings: Settings
+) -> None:
+    _, cap, sid = _entry(client, loaded)
+    listed = client.get(f"/api/v1/submissions/{sid}/attachments", headers=cap).json()
+    assert (listed["max_files"], listed["max_total_bytes"]) == (20, 100 * 1024 * 1024)
+    _limits(loaded, attachment_max_files=2)
+    for n in range(2):
+        assert _upload(client, sid, cap, f"{n}.pdf", PDF + bytes([n]), "x").status_code == 201
+    before, blobs = _state(loaded), _blobs(settings)
+    third = _upload(client, sid, cap, "2.pdf", PDF + b"2", "application/pdf")
+    assert third.status_code == 409, third.text
+    assert third.headers["content-type"] == "application/problem+json"
+    assert "at most 2 files" in third.json()["detail"]
+    assert _state(loaded) == before and _blobs(settings) == blobs and _temps(settings) == []
+
+    held = 2 * (len(PDF) + 1)
+    _limits(loaded, attachment_max_files=10, attachment_max_total_bytes=held + 100)
+    over = _upload(client, sid, cap, "big.pdf", PDF + b"x" * (101 - len(PDF)), "x")
+    assert over.status_code == 413, over.text
+    assert f"at most {held + 100} bytes" in over.json()["detail"]
+    assert "100 bytes are left" in over.json()["detail"]
+    french = _upload(client, sid, {**cap, "Accept-Language": "fr"}, "big.pdf", PDF * 9, "x")
+    assert french.status_code == 413 and "il en reste 100" in french.json()["detail"]
+    assert _state(loaded) == before and _blobs(settings) == blobs and _temps(settings) == []
+    exact = _upload(client, sid, cap, "exact.pdf", PDF + b"x" * (100 - len(PDF)), "x")
+    assert exact.status_code == 201, exact.text  # exactly the room left is accepted
+
+
+def test_two_uploads_at_once_cannot_both_take_the_last_place(
+    client: TestClient, loaded: Engine, settings: Settings
+) -> None:
+    _, cap, sid = _entry(client, loaded)
+    _limits(loaded, attachment_max_files=1)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        statuses = sorted(
+            pool.map(
+                lambda n: _upload(client, sid, cap, f"{n}.pdf", PDF + bytes([n]), "x").status_code,
+                range(2),
+            )
+        )
+    assert statuses == [201, 409]
+    listed = client.get(f"/api/v1/submissions/{sid}/attachments", headers=cap).json()
+    assert len(listed["attachments"]) == 1
+
+
+def test_uploads_count_against_a_rate_limit_per_person(
+    client: TestClient, loaded: Engine, settings: Settings, clock: FrozenClock
+) -> None:
+    _, cap, sid = _entry(client, loaded)
+    settings.upload_limit_per_person, settings.upload_window_seconds = 2, 600
+    for n in range(2):
+        assert _upload(client, sid, cap, f"{n}.pdf", PDF + bytes([n]), "x").status_code == 201
+    before = _state(loaded)
+    limited = _upload(client, sid, cap, "2.pdf", PDF + b"2", "application/pdf")
+    assert limited.status_code == 429, limited.text
+    assert limited.headers["content-type"] == "application/problem+json"
+    assert 1 <= int(limited.headers["Retry-After"]) <= 600
+    assert _state(loaded) == before
+    clock.advance(timedelta(seconds=600))
+    assert _upload(client, sid, cap, "2.pdf", PDF + b"2", "x").status_code == 201

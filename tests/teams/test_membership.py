@@ -104,7 +104,7 @@ def test_leave_remove_and_hand_over(client: TestClient, loaded: Engine) -> None:
 
     assert client.post(f"{base}/leave", headers=cap).status_code == 409  # captain, not alone
     assert client.delete(f"{base}/members/{cy}", headers=bo_h).status_code == 403  # not captain
-    assert client.post(f"{base}/captain", json={"user_id": 999}, headers=cap).status_code == 400
+    assert client.post(f"{base}/captain", json={"user_id": 999}, headers=cap).status_code == 409
 
     handed = client.post(f"{base}/captain", json={"user_id": bo}, headers=cap)
     assert handed.status_code == 200 and handed.json()["captain_id"] == bo
