@@ -132,9 +132,9 @@ def sign_in(
             request, lang, form=Form(values, message=text), status=403, next_path=target
         )
     if result.outcome == "must_change_password":
-        sessions.start_pending_change(request, user=result.user, now=now)
+        sessions.start_pending_change(request, session, user=result.user, now=now)
         return see_other(f"/{lang}/account/password")
-    sessions.start(request, user=result.user, now=now)
+    sessions.start(request, session, user=result.user, now=now)
     return see_other(target)
 
 
@@ -160,21 +160,28 @@ def _refused(
 
 
 @router.post("/{lang}/account/sign-out")
-def sign_out(request: Request, lang: PageLang, csrf_token: Text = "") -> Response:
+def sign_out(
+    request: Request, lang: PageLang, session: SessionDep, clock: ClockDep, csrf_token: Text = ""
+) -> Response:
+    """This browser's session ends: its row is deleted, so a copy of the cookie is dead too."""
     try:
         verify_form_token(request, csrf_token)
     except CsrfFailed as exc:
         _ = translator(lang)
         return refused_page(request, lang, "account/sign_out.html", _("Sign out"), exc, {})
-    sessions.end(request)
+    sessions.end(request, session, clock.now())
     return see_other(f"/{lang}/")
 
 
 @router.get("/{lang}/account/sign-in/oidc")
-async def oidc_begin(request: Request, lang: PageLang, next: str | None = None) -> Response:
-    """To the provider's sign-in page (authorization code, PKCE S256, state, nonce)."""
+async def oidc_begin(
+    request: Request, lang: PageLang, session: SessionDep, clock: ClockDep, next: str | None = None
+) -> Response:
+    """To the provider's sign-in page (authorization code, PKCE S256, state, nonce). The state
+    is kept in this browser's session row (an anonymous one, made now, if it has none)."""
     if not request.app.state.settings.oidc_enabled:
         return see_other(f"/{lang}/account/sign-in")
+    await run_in_threadpool(sessions.load, request, session, clock.now())
     response = await oidc.begin(request, next_path=safe_next(next, lang), lang=lang)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -183,6 +190,7 @@ async def oidc_begin(request: Request, lang: PageLang, next: str | None = None) 
 async def oidc_callback(request: Request, session: SessionDep, clock: ClockDep) -> Response:
     """Back from the provider: verify, find or link the account, sign in. Registered at
     ``oidc.CALLBACK_PATH`` outside the language prefix, so one address serves both languages."""
+    await run_in_threadpool(sessions.load, request, session, clock.now())
     started = request.session.pop(oidc.SESSION_KEY, None) or {}
     lang = str(started.get("lang") if started.get("lang") in ("en", "fr") else request.state.lang)
     target = safe_next(started.get("next"), lang)
@@ -195,7 +203,7 @@ async def oidc_callback(request: Request, session: SessionDep, clock: ClockDep) 
         )
     except oidc.OidcRefused as exc:
         return _oidc_refused(request, lang, exc, target)
-    sessions.start(request, user=user, now=clock.now())
+    await run_in_threadpool(sessions.start, request, session, user=user, now=clock.now())
     return see_other(target)
 
 
