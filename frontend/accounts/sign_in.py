@@ -18,6 +18,7 @@ from app.core.config import Settings
 from app.core.db import SessionDep
 from app.core.errors import AppError, TooManyRequests
 from app.core.i18n import N_, gettext, translator
+from app.identity import service as identity
 from app.identity.dependencies import ActorDep
 from frontend.accounts.common import (
     Form,
@@ -28,7 +29,7 @@ from frontend.accounts.common import (
     safe_next,
     see_other,
 )
-from frontend.guards import PageLang
+from frontend.guards import CurrentUser, PageLang
 
 router = page_router()
 Text = Annotated[str, FormField(max_length=2000)]
@@ -38,6 +39,10 @@ VERIFY_FIRST = N_("Confirm your e-mail address first: open the link we sent you.
 NOTICES = {
     "password-reset": N_("Your new password is saved. Sign in with it."),
     "verify-first": VERIFY_FIRST,
+    "signed-out-everywhere": N_(
+        "You are signed out everywhere: on this browser and on every other one where you "
+        "were signed in."
+    ),
 }
 
 
@@ -171,6 +176,27 @@ def sign_out(
         return refused_page(request, lang, "account/sign_out.html", _("Sign out"), exc, {})
     sessions.end(request, session, clock.now())
     return see_other(f"/{lang}/")
+
+
+@router.post("/{lang}/account/sign-out-everywhere")
+def sign_out_everywhere(
+    request: Request,
+    lang: PageLang,
+    session: SessionDep,
+    clock: ClockDep,
+    user: CurrentUser,
+    csrf_token: Text = "",
+) -> Response:
+    """Every session of the person ends, this one too (audited as the admin's action is)."""
+    now = clock.now()
+    try:
+        verify_form_token(request, csrf_token)
+    except CsrfFailed as exc:
+        _ = translator(lang)
+        return refused_page(request, lang, "account/sign_out.html", _("Sign out"), exc, {})
+    identity.end_sessions(session, user=user, now=now, actor=f"user:{user.id}")
+    sessions.end(request, session, now)
+    return see_other(f"/{lang}/account/sign-in?notice=signed-out-everywhere")
 
 
 @router.get("/{lang}/account/sign-in/oidc")
