@@ -159,6 +159,10 @@ TABLE: dict[tuple[str, str], tuple[Call, dict[str, int]]] = {
     ("GET", "/{lang}/account/sign-in/oidc"): (Call("/en/account/sign-in/oidc"), everyone(303)),
     ("GET", "/auth/oidc/callback"): (Call("/auth/oidc/callback"), everyone(303)),
     ("POST", "/{lang}/account/sign-out"): (Call("/en/account/sign-out", data={}), everyone(403)),
+    ("POST", "/{lang}/account/sign-out-everywhere"): (
+        Call("/en/account/sign-out-everywhere", data={}),
+        signed_in(403, anonymous=303),
+    ),
     ("GET", "/{lang}/account/register"): (Call("/fr/account/register"), everyone(200)),
     ("POST", "/{lang}/account/register"): (Call("/fr/account/register", data={}), everyone(403)),
     ("GET", "/{lang}/account/verify"): (Call("/en/account/verify"), everyone(200)),

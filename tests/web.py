@@ -8,6 +8,7 @@ import email
 import re
 from email import policy
 from email.message import EmailMessage
+from http.cookiejar import Cookie
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,6 +21,7 @@ from tests.waiting import eventually
 PASSWORD = "a long enough passphrase"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 LINK = re.compile(r"https?://\S+")
+META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 
 class Mailbox:
@@ -131,6 +133,58 @@ def signed_up(client: TestClient, mailbox: Mailbox, email_address: str, **kwargs
     assert register(client, email_address=email_address, **kwargs).status_code == 200
     assert client.get(path_of(mailbox.link_to(email_address))).status_code == 200
     assert sign_in(client, email_address=email_address).status_code == 303
+
+
+class SessionCopy:
+    """A copy of a signed-in browser's cookie and of the CSRF token its pages carry."""
+
+    def __init__(self, web: TestClient) -> None:
+        page = web.get("/en/account/profile")
+        assert page.status_code == 200
+        self.cookies = list(web.cookies.jar)
+        match = META_CSRF.search(page.text)
+        assert match, "no CSRF token in the page's head"
+        self.token = match.group(1)
+
+
+def replay_session(
+    web: TestClient, copy: SessionCopy, *, name: str = "Mallory"
+) -> tuple[int, str, int]:
+    """What the copy gets: /api/v1/me, where the profile page sends it (nowhere: ""), and a
+    profile PUT that renames the person ``name``; ``web`` keeps its own cookies."""
+    mine = list(web.cookies.jar)
+    _use_cookies(web, copy.cookies)
+    try:
+        me = web.get("/api/v1/me").status_code
+        profile = web.get("/en/account/profile").headers.get("location", "")
+        put = web.put(
+            "/api/v1/me/profile",
+            json={"name": name, "preferred_language": "en"},
+            headers={"X-CSRF-Token": copy.token},
+        ).status_code
+    finally:
+        _use_cookies(web, mine)
+    return me, profile, put
+
+
+def _use_cookies(web: TestClient, cookies: list[Cookie]) -> None:
+    web.cookies.clear()
+    for cookie in cookies:
+        web.cookies.jar.set_cookie(cookie)
+
+
+def assert_session_dead(web: TestClient, copy: SessionCopy, engine: Engine) -> None:
+    """The copy is anonymous everywhere, and its profile change was not made."""
+    from sqlmodel import select
+
+    from app.identity.models import User
+
+    me, profile, put = replay_session(web, copy)
+    assert me == 401
+    assert profile.startswith("/en/account/sign-in?next=")
+    assert put == 401
+    with new_session(engine) as session:
+        assert session.exec(select(User).where(User.name == "Mallory")).first() is None
 
 
 def audit_actions(engine: Engine) -> list[str]:

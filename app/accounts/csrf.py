@@ -1,4 +1,8 @@
-"""CSRF tokens: one per browser session, in the signed session cookie.
+"""CSRF tokens: one per browser session, derived from its id, so nothing needs storing.
+
+The token is an HMAC (SHA-256, keyed with the secret key) of the session cookie's id: it changes
+whenever the id does (sign-in, sign-out), a visitor who only fills a form gets a cookie but no
+row, and neither the cookie's digest in the database nor the token leads from one to the other.
 
 Every form that changes something carries ``csrf_token(request)`` in a hidden field named
 ``csrf_token`` and checks it with ``verify_form_token`` before anything else. JSON API calls
@@ -8,15 +12,16 @@ authenticator, app.accounts.sessions).
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
-import secrets
 
 from fastapi import Request
 
+from app.accounts.session_state import state_of
 from app.core.errors import Forbidden
 from app.core.i18n import N_
 
-SESSION_KEY = "csrf"
 FIELD = "csrf_token"
 HEADER = "X-CSRF-Token"
 
@@ -25,26 +30,22 @@ class CsrfFailed(Forbidden):
     kind, title = "csrf-failed", N_("The CSRF token is missing or wrong")
 
 
+def _token(request: Request, secret: str) -> str:
+    key: bytes = request.app.state.session_key
+    mac = hmac.new(key, b"csrf:" + secret.encode("ascii"), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode("ascii")
+
+
 def csrf_token(request: Request) -> str:
-    """This session's token, created (and stored in the session) on first use."""
-    token = request.session.get(SESSION_KEY)
-    if not isinstance(token, str) or not token:
-        token = secrets.token_urlsafe(32)
-        request.session[SESSION_KEY] = token
-    return token
-
-
-def new_token(request: Request) -> str:
-    """A fresh token, as at sign-in, so one issued before it no longer works."""
-    request.session[SESSION_KEY] = secrets.token_urlsafe(32)
-    return str(request.session[SESSION_KEY])
+    """This session's token (a visitor without a session id is given one, in the cookie)."""
+    return _token(request, state_of(request).ensure_secret())
 
 
 def matches(request: Request, submitted: str | None) -> bool:
-    expected = request.session.get(SESSION_KEY) if "session" in request.scope else None
-    if not isinstance(expected, str) or not expected or not submitted:
+    secret = state_of(request).secret
+    if secret is None or not submitted:
         return False
-    return hmac.compare_digest(expected.encode(), submitted.encode())
+    return hmac.compare_digest(_token(request, secret).encode(), submitted.encode())
 
 
 def verify_form_token(request: Request, submitted: str | None) -> None:

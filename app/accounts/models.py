@@ -1,10 +1,12 @@
-"""Passwords, single-use e-mail links, rate-limit windows and sign-in lockouts."""
+"""Passwords, single-use e-mail links, rate-limit windows, sign-in lockouts and browser
+sessions."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Integer
+from sqlalchemy import JSON, Column, ForeignKey, Integer
 from sqlmodel import Field, SQLModel
 
 from app.core.db import UTCDateTime
@@ -15,13 +17,15 @@ def _utc(nullable: bool = False, **kwargs: object) -> datetime:
     return Field(default=None, sa_column=column)  # type: ignore[no-any-return]
 
 
-def _user_fk(**kwargs: object) -> int:
+def _user_fk(nullable: bool = False, **kwargs: object) -> int:
     column = Column(
         Integer,
         ForeignKey("user_account.id", ondelete="CASCADE"),
-        nullable=False,
+        nullable=nullable,
         **kwargs,  # type: ignore[arg-type]
     )
+    if nullable:
+        return Field(default=None, sa_column=column)  # type: ignore[no-any-return]
     return Field(sa_column=column)  # type: ignore[no-any-return]
 
 
@@ -74,3 +78,26 @@ class SignInLockout(SQLModel, table=True):
     lockouts: int = 0
     locked_until: datetime | None = _utc(nullable=True)
     last_failure_at: datetime = _utc()
+
+
+class BrowserSession(SQLModel, table=True):
+    """A browser's session (app.accounts.sessions). The cookie holds only a random id; the row
+    is found by its SHA-256 digest, so the database never holds a usable cookie.
+
+    ``user_id`` is the person signed in, or (``password_change_only``) the person who has just
+    used a one-time password and may only set a new one; null for an anonymous session, which
+    exists only while it holds ``data`` (the state of a sign-in with the provider). The session
+    counts until ``expires_at`` and while ``last_seen_at`` (written at most once a minute) is
+    within the idle timeout; deleting the row ends it at once.
+    """
+
+    __tablename__ = "browser_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int | None = _user_fk(nullable=True, index=True)
+    password_change_only: bool = False
+    created_at: datetime = _utc()
+    last_seen_at: datetime = _utc()
+    expires_at: datetime = _utc(index=True)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -66,7 +66,10 @@ class Settings(BaseSettings):
         default="OpenID Connect", description="The provider's name on the sign-in button"
     )
     local_accounts: bool | None = None
+    # Browser sessions (app.accounts.sessions): one ends this long after sign-in, or after this
+    # long without a request (its last use is noted to the minute), whichever comes first.
     session_max_age_seconds: int = Field(default=14 * 24 * 3600, ge=60)
+    session_idle_seconds: int = Field(default=2 * 3600, ge=120)
     verification_link_hours: int = Field(default=48, ge=1)
     reset_link_minutes: int = Field(default=60, ge=5)
     # Abuse limits, per fixed window, kept in the database (all workers share them).

@@ -29,7 +29,6 @@ class User(SQLModel, table=True):
     organization: str | None = Field(default=None, max_length=200)
     age_bracket: str | None = Field(default=None, max_length=16)
     is_active: bool = True
-    sessions_valid_after: datetime | None = _utc(nullable=True)
     created_at: datetime = _utc()
     updated_at: datetime = _utc()
 

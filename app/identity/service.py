@@ -6,8 +6,10 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
+from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
+from app.accounts.models import BrowserSession
 from app.audit import service as audit
 from app.competitions.lifecycle import Phase, Role
 from app.competitions.models import Competition
@@ -244,15 +246,26 @@ def accept_invitation(session: Session, *, code: str, user: User, now: datetime)
     )
 
 
-def end_sessions(session: Session, *, user: User, now: datetime, actor: str) -> None:
-    """Sign the user out everywhere: browser sessions issued before now stop working."""
-    user.sessions_valid_after = now
-    user.updated_at = now
-    session.add(user)
+def end_sessions(session: Session, *, user: User, now: datetime, actor: str) -> int:
+    """Sign the user out everywhere: every browser session row of theirs is deleted, so each
+    ends at once on every worker (a caller that keeps the person signed in starts a new one
+    afterwards). Returns how many ended. Audited."""
+    ended = session.execute(
+        delete(BrowserSession)
+        .where(col(BrowserSession.user_id) == user.id)
+        .execution_options(synchronize_session=False)
+    )
+    count = int(ended.rowcount)  # type: ignore[attr-defined]
     audit.append(
-        session, at=now, actor=actor, action="user.sessions_ended", subject=f"user:{user.id}"
+        session,
+        at=now,
+        actor=actor,
+        action="user.sessions_ended",
+        subject=f"user:{user.id}",
+        payload={"sessions": count},
     )
     session.flush()
+    return count
 
 
 def update_profile(

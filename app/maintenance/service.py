@@ -20,6 +20,8 @@ What goes, and when:
   lives keeps that theft detection working. A code never exchanged has no family.
 - ``account_token`` (e-mail links): expired more than a day ago, used or not; for that day a
   late click is still told "expired" rather than "not valid".
+- ``browser_session``: past its absolute expiry, or unused for longer than the idle timeout.
+  Such a row already counts for nothing (app.accounts.sessions): deleting it changes no answer.
 - ``rate_limit_window``: begun longer ago than the longest window any caller uses (sign-in,
   mail, OAuth token endpoint) plus an hour, so no counter that is still counting is lost.
 
@@ -42,7 +44,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, delete, exists, func, or_, select
 from sqlmodel import Session
 
-from app.accounts.models import AccountToken, RateLimitWindow
+from app.accounts.models import AccountToken, BrowserSession, RateLimitWindow
 from app.core.config import Settings
 from app.mail.models import OutboundMail
 from app.oauth.config import oauth_settings
@@ -102,6 +104,12 @@ def _account_tokens(now: datetime, settings: Settings) -> ColumnElement[bool]:
     return _table(AccountToken).c.expires_at < now - ACCOUNT_TOKEN_GRACE
 
 
+def _browser_sessions(now: datetime, settings: Settings) -> ColumnElement[bool]:
+    table = _table(BrowserSession)
+    idle = timedelta(seconds=settings.session_idle_seconds)
+    return (table.c.expires_at <= now) | (table.c.last_seen_at <= now - idle)
+
+
 def longest_rate_limit_window(settings: Settings) -> timedelta:
     """The longest fixed window any caller of ``app.accounts.ratelimit.hit`` uses."""
     seconds = max(
@@ -126,6 +134,7 @@ RULES: dict[str, tuple[Any, Rule]] = {
     "oauth_access_token": (AccessTokenRecord, _access_tokens),
     "oauth_refresh_token": (RefreshToken, _refresh_tokens),
     "account_token": (AccountToken, _account_tokens),
+    "browser_session": (BrowserSession, _browser_sessions),
     "rate_limit_window": (RateLimitWindow, _rate_limit_windows),
 }
 

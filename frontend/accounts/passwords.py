@@ -256,7 +256,7 @@ def reset_password(
         return refused_page(
             request, lang, "account/reset_password.html", title, exc, {}, token=token
         )
-    sessions.end(request)
+    sessions.end(request, session, clock.now())
     return see_other(f"/{lang}/account/sign-in?notice=password-reset")
 
 
@@ -321,5 +321,5 @@ def change_password(
             one_time=one_time,
         )
     identity.end_sessions(session, user=user, now=now, actor=f"user:{user.id}")
-    sessions.start(request, user=user, now=now)
+    sessions.start(request, session, user=user, now=now)
     return see_other(f"/{lang}/account/profile?notice=password-changed")

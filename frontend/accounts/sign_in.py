@@ -18,6 +18,7 @@ from app.core.config import Settings
 from app.core.db import SessionDep
 from app.core.errors import AppError, TooManyRequests
 from app.core.i18n import N_, gettext, translator
+from app.identity import service as identity
 from app.identity.dependencies import ActorDep
 from frontend.accounts.common import (
     Form,
@@ -28,7 +29,7 @@ from frontend.accounts.common import (
     safe_next,
     see_other,
 )
-from frontend.guards import PageLang
+from frontend.guards import CurrentUser, PageLang
 
 router = page_router()
 Text = Annotated[str, FormField(max_length=2000)]
@@ -38,6 +39,10 @@ VERIFY_FIRST = N_("Confirm your e-mail address first: open the link we sent you.
 NOTICES = {
     "password-reset": N_("Your new password is saved. Sign in with it."),
     "verify-first": VERIFY_FIRST,
+    "signed-out-everywhere": N_(
+        "You are signed out everywhere: on this browser and on every other one where you "
+        "were signed in."
+    ),
 }
 
 
@@ -132,9 +137,9 @@ def sign_in(
             request, lang, form=Form(values, message=text), status=403, next_path=target
         )
     if result.outcome == "must_change_password":
-        sessions.start_pending_change(request, user=result.user, now=now)
+        sessions.start_pending_change(request, session, user=result.user, now=now)
         return see_other(f"/{lang}/account/password")
-    sessions.start(request, user=result.user, now=now)
+    sessions.start(request, session, user=result.user, now=now)
     return see_other(target)
 
 
@@ -160,21 +165,49 @@ def _refused(
 
 
 @router.post("/{lang}/account/sign-out")
-def sign_out(request: Request, lang: PageLang, csrf_token: Text = "") -> Response:
+def sign_out(
+    request: Request, lang: PageLang, session: SessionDep, clock: ClockDep, csrf_token: Text = ""
+) -> Response:
+    """This browser's session ends: its row is deleted, so a copy of the cookie is dead too."""
     try:
         verify_form_token(request, csrf_token)
     except CsrfFailed as exc:
         _ = translator(lang)
         return refused_page(request, lang, "account/sign_out.html", _("Sign out"), exc, {})
-    sessions.end(request)
+    sessions.end(request, session, clock.now())
     return see_other(f"/{lang}/")
 
 
+@router.post("/{lang}/account/sign-out-everywhere")
+def sign_out_everywhere(
+    request: Request,
+    lang: PageLang,
+    session: SessionDep,
+    clock: ClockDep,
+    user: CurrentUser,
+    csrf_token: Text = "",
+) -> Response:
+    """Every session of the person ends, this one too (audited as the admin's action is)."""
+    now = clock.now()
+    try:
+        verify_form_token(request, csrf_token)
+    except CsrfFailed as exc:
+        _ = translator(lang)
+        return refused_page(request, lang, "account/sign_out.html", _("Sign out"), exc, {})
+    identity.end_sessions(session, user=user, now=now, actor=f"user:{user.id}")
+    sessions.end(request, session, now)
+    return see_other(f"/{lang}/account/sign-in?notice=signed-out-everywhere")
+
+
 @router.get("/{lang}/account/sign-in/oidc")
-async def oidc_begin(request: Request, lang: PageLang, next: str | None = None) -> Response:
-    """To the provider's sign-in page (authorization code, PKCE S256, state, nonce)."""
+async def oidc_begin(
+    request: Request, lang: PageLang, session: SessionDep, clock: ClockDep, next: str | None = None
+) -> Response:
+    """To the provider's sign-in page (authorization code, PKCE S256, state, nonce). The state
+    is kept in this browser's session row (an anonymous one, made now, if it has none)."""
     if not request.app.state.settings.oidc_enabled:
         return see_other(f"/{lang}/account/sign-in")
+    await run_in_threadpool(sessions.load, request, session, clock.now())
     response = await oidc.begin(request, next_path=safe_next(next, lang), lang=lang)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -183,6 +216,7 @@ async def oidc_begin(request: Request, lang: PageLang, next: str | None = None) 
 async def oidc_callback(request: Request, session: SessionDep, clock: ClockDep) -> Response:
     """Back from the provider: verify, find or link the account, sign in. Registered at
     ``oidc.CALLBACK_PATH`` outside the language prefix, so one address serves both languages."""
+    await run_in_threadpool(sessions.load, request, session, clock.now())
     started = request.session.pop(oidc.SESSION_KEY, None) or {}
     lang = str(started.get("lang") if started.get("lang") in ("en", "fr") else request.state.lang)
     target = safe_next(started.get("next"), lang)
@@ -195,7 +229,7 @@ async def oidc_callback(request: Request, session: SessionDep, clock: ClockDep) 
         )
     except oidc.OidcRefused as exc:
         return _oidc_refused(request, lang, exc, target)
-    sessions.start(request, user=user, now=clock.now())
+    await run_in_threadpool(sessions.start, request, session, user=user, now=clock.now())
     return see_other(target)
 
 

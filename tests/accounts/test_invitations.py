@@ -14,7 +14,7 @@ from app.identity import service
 from app.oauth.personal_tokens import issue_personal_token
 from tests.conftest import DURING_SPRINT
 from tests.identity.factories import make_user
-from tests.web import Mailbox, path_of, post_form, signed_up
+from tests.web import Mailbox, path_of, post_form, sign_in, signed_up
 
 INVITE = "/api/v1/competitions/g7-govai-2025/invitations"
 
@@ -80,6 +80,7 @@ def test_an_expired_invitation_is_refused_and_changes_nothing(
     )
     page = path_of(mailbox.link_to("ivy@example.org"))
     clock.advance(timedelta(days=7, seconds=1))
+    assert sign_in(web, email_address="ivy@example.org").status_code == 303  # idle: ended
     refused = post_form(web, page, {})
     assert refused.status_code == 409 and "expired" in refused.text
     assert _roles(loaded, "ivy@example.org") == []

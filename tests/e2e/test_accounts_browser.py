@@ -79,7 +79,7 @@ def test_local_account_in_the_browser_with_accessible_pages(
         assert page.get_by_label("Pays de résidence légale").input_value() == "FR"
         assert _violations(page) == []
 
-        page.get_by_role("button", name="Se déconnecter").click()
+        page.get_by_role("button", name="Se déconnecter", exact=True).click()
         page.wait_for_url(f"{base}/fr/")
         sign_in = page.get_by_role("link", name="Se connecter")
         sign_in.wait_for()  # count() does not wait for the page to show it

@@ -28,7 +28,7 @@ from tests.identity.factories import make_user
 from tests.submissions.factories import CHALLENGE, complete_answers, rows
 from tests.teams.factories import G7
 from tests.waiting import eventually
-from tests.web import CSRF, PASSWORD, Mailbox, post_form, signed_up
+from tests.web import CSRF, PASSWORD, Mailbox, post_form, sign_in, signed_up
 
 PDF = b"%PDF-1.7\n" + b"x" * 2000
 EMAIL = "ada@example.org"
@@ -241,8 +241,9 @@ def test_late_finalize_is_refused_naming_the_deadline(
     team_id = _member(web, mailbox, loaded)
     editor = _start(web, team_id)
     _complete(web, loaded, editor)
-    token = CSRF.search(web.get(editor + "/review").text).group(1)  # type: ignore[union-attr]
     clock.set(DURING_SPRINT + timedelta(days=12))
+    assert sign_in(web, email_address=EMAIL).status_code == 303  # 12 days idle: signed out
+    token = CSRF.search(web.get(editor + "/review").text).group(1)  # type: ignore[union-attr]
     before = rows(loaded)
     late = web.post(editor + "/finalize", data={"csrf_token": token})
     assert late.status_code == 409 and "2025-12-01 20:00:00" in late.text

@@ -13,7 +13,7 @@ from sqlmodel import SQLModel
 from typer.testing import CliRunner
 
 from app import cli
-from app.accounts.models import AccountToken, RateLimitWindow, SignInLockout
+from app.accounts.models import AccountToken, BrowserSession, RateLimitWindow, SignInLockout
 from app.core.clock import FrozenClock
 from app.core.config import Settings
 from app.core.db import new_session
@@ -128,12 +128,25 @@ def _personal(user_id: int, name: str, expires: datetime) -> PersonalAccessToken
     )
 
 
+def _browser(
+    user_id: int | None, name: str, last_seen: datetime, expires: datetime
+) -> BrowserSession:
+    return BrowserSession(
+        token_hash=name,
+        user_id=user_id,
+        created_at=last_seen - timedelta(hours=1),
+        last_seen_at=last_seen,
+        expires_at=expires,
+    )
+
+
 def _seed(engine: Engine, settings: Settings, now: datetime) -> None:
     """Rows on both sides of every limit; the names say which side."""
     user_id, _ = person(engine, "p@example.org")
     _client(engine, now - timedelta(days=400))
     month = timedelta(days=30)
     window = service.longest_rate_limit_window(settings) + service.RATE_LIMIT_MARGIN
+    idle = timedelta(seconds=settings.session_idle_seconds)
     _add(
         engine,
         _idempotency(user_id, "old", now - month - SECOND),
@@ -155,6 +168,10 @@ def _seed(engine: Engine, settings: Settings, now: datetime) -> None:
         _link(user_id, "link-old", now - DAY - SECOND),
         _link(user_id, "link-old-used", now - DAY - SECOND, used=True),
         _link(user_id, "link-young", now - DAY + SECOND),
+        _browser(user_id, "session-expired", now - SECOND, now - SECOND),
+        _browser(user_id, "session-idle", now - idle - SECOND, now + DAY),
+        _browser(None, "session-anonymous-idle", now - idle - SECOND, now + DAY),
+        _browser(user_id, "session-live", now - idle + SECOND, now + SECOND),
         RateLimitWindow(key="window-old", window_start=now - window - SECOND, hits=3),
         RateLimitWindow(key="window-young", window_start=now - window + SECOND, hits=3),
         _personal(user_id, "pat-expired", now - timedelta(days=400)),
@@ -177,6 +194,7 @@ def _names(engine: Engine) -> dict[str, set[str]]:
         "oauth_access_token": AccessTokenRecord.jti,
         "oauth_refresh_token": RefreshToken.token_hash,
         "account_token": AccountToken.token_hash,
+        "browser_session": BrowserSession.token_hash,
         "rate_limit_window": RateLimitWindow.key,
         "personal_access_token": PersonalAccessToken.name,
         "sign_in_lockout": SignInLockout.email,
@@ -195,6 +213,7 @@ EXPECTED_DELETED = {
     "oauth_access_token": 1,
     "oauth_refresh_token": 1,
     "account_token": 2,
+    "browser_session": 3,
     "rate_limit_window": 1,
 }
 SURVIVORS = {
@@ -204,6 +223,7 @@ SURVIVORS = {
     "oauth_access_token": {"access-live"},
     "oauth_refresh_token": {"refresh-spent-live-family", "refresh-live"},
     "account_token": {"link-young"},
+    "browser_session": {"session-live"},
     "rate_limit_window": {"window-young"},
     "personal_access_token": {"t", "pat-expired"},
     "sign_in_lockout": {"p@example.org"},
