@@ -99,7 +99,7 @@ class Settings(BaseSettings):
     def _proxies_are_addresses(self) -> Settings:
         for entry in self.trusted_proxy_list:
             try:
-                ipaddress.ip_network(entry, strict=False)
+                ipaddress.ip_network(entry)
             except ValueError as exc:
                 raise ValueError(
                     f"GOVAI_TRUSTED_PROXIES: {entry!r} is not an IP address or network"
