@@ -11,8 +11,14 @@ GCDS_VERSION := 1.3.1
 GCDS_SHA256 := 791c5d55278dc3bfeb6bb07d27eb9e4b639421a682c70da629b9e3bd93836d4b
 GCDS_DIR := frontend/static/gcds
 GCDS_STAMP := $(GCDS_DIR)/.version-$(GCDS_VERSION)
+# Swagger UI for /docs, the same way: served by the platform itself, so it works offline.
+SWAGGER_UI_VERSION := 5.35.0
+SWAGGER_UI_SHA256 := 1b8e891893404ea4c3558b6a87e2a3e494e7eedba41168c2ece5800a391a6ea6
+SWAGGER_UI_DIR := frontend/static/swagger-ui
+SWAGGER_UI_STAMP := $(SWAGGER_UI_DIR)/.version-$(SWAGGER_UI_VERSION)
+SWAGGER_UI_FILES := swagger-ui-bundle.js swagger-ui.css favicon-32x32.png LICENSE NOTICE
 
-.PHONY: run test setup migrate catalogue lint typecheck clean help
+.PHONY: run test setup swagger-ui migrate catalogue lint typecheck clean help
 
 help:
 	@echo "make run    set up, migrate, load the catalogue and serve on http://$(HOST):$(PORT)"
@@ -35,7 +41,19 @@ $(GCDS_STAMP):
 	  cp -R $$tmp/package/dist/gcds/. $(GCDS_DIR)/ && rm -rf $$tmp
 	touch $@
 
-setup: $(VENV)/.installed $(GCDS_STAMP)
+$(SWAGGER_UI_STAMP):
+	@command -v npm >/dev/null || { echo "npm is needed to fetch Swagger UI (apt-get install npm)"; exit 1; }
+	rm -rf $(SWAGGER_UI_DIR) && mkdir -p $(SWAGGER_UI_DIR)
+	tmp=$$(mktemp -d) && \
+	  (cd $$tmp && npm pack --silent swagger-ui-dist@$(SWAGGER_UI_VERSION) >/dev/null) && \
+	  echo "$(SWAGGER_UI_SHA256)  $$tmp/swagger-ui-dist-$(SWAGGER_UI_VERSION).tgz" | sha256sum --check --quiet && \
+	  tar -xzf $$tmp/swagger-ui-dist-$(SWAGGER_UI_VERSION).tgz -C $$tmp && \
+	  (cd $$tmp/package && cp $(SWAGGER_UI_FILES) $(CURDIR)/$(SWAGGER_UI_DIR)/) && rm -rf $$tmp
+	touch $@
+
+swagger-ui: $(SWAGGER_UI_STAMP)
+
+setup: $(VENV)/.installed $(GCDS_STAMP) $(SWAGGER_UI_STAMP)
 
 migrate: setup
 	$(BIN)/govai db upgrade
@@ -56,4 +74,4 @@ typecheck: setup
 	$(BIN)/mypy app scoring frontend
 
 clean:
-	rm -rf $(VENV) $(GCDS_DIR) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(GCDS_DIR) $(SWAGGER_UI_DIR) .pytest_cache .mypy_cache .ruff_cache

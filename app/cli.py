@@ -60,9 +60,15 @@ def serve(
     ] = 1,
     reload: bool = False,
 ) -> None:
-    """Serve the application with uvicorn."""
+    """Serve the application with uvicorn.
+
+    X-Forwarded-For and X-Forwarded-Proto are believed only from GOVAI_TRUSTED_PROXIES; with
+    none, the connection's own address is the client's, whatever the headers say (else anyone
+    could pick the address the per-address limits count).
+    """
     import uvicorn
 
+    proxies = get_settings().trusted_proxy_list
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -70,7 +76,8 @@ def serve(
         port=port,
         workers=None if reload else workers,
         reload=reload,
-        proxy_headers=True,
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies or [],
     )
 
 

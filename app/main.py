@@ -20,6 +20,7 @@ from app.core.db import make_engine
 from app.core.errors import install_error_handlers
 from app.core.http import AdmissionMiddleware, BodyLimitMiddleware, LanguageMiddleware
 from app.core.openapi import install_openapi
+from app.core.security import HostCheckMiddleware, install_security_headers
 from app.health.router import router as health_router
 from app.identity.router import router as identity_router
 from app.mail.sender import Sender
@@ -60,6 +61,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         summary="Run government AI prize challenges, from announcement to showcase.",
         description="Bilingual (English/French) API. Errors are application/problem+json.",
         lifespan=lifespan,
+        # /docs is this app's own page (app.core.openapi): Swagger UI from /static, no CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
@@ -68,7 +72,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     )
     # Ways in, tried in order by app.identity.dependencies.get_actor (bearer tokens, sessions).
     app.state.authenticators = []
+    # The last added runs first: admission, language, then the host check and the body limit.
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_request_bytes)
+    app.add_middleware(HostCheckMiddleware, settings=settings)
     app.add_middleware(LanguageMiddleware)
     app.add_middleware(AdmissionMiddleware, limit=settings.worker_threads)
     install_error_handlers(app)
@@ -84,6 +90,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     # Browser sessions (cookie middleware + authenticator): keep after the bearer authenticator.
     install_sessions(app, settings)
+    install_security_headers(app, settings)
 
     from frontend.pages import mount_frontend  # the frontend depends on the app, not the reverse
 

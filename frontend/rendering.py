@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 from app.accounts.csrf import csrf_token
 from app.competitions.lifecycle import Role
 from app.core.i18n import LANG_COOKIE, LANGUAGES, translations, translator
+from app.core.security import csp_nonce
 from app.identity.actor import Actor
 from frontend.views import Page
 
@@ -104,7 +105,7 @@ def account_links(request: Request, lang: str) -> dict[str, Any]:
 def render(request: Request, lang: str, page: Page, *, status: int = 200) -> HTMLResponse:
     _ = translator(lang)
     other = other_language(lang)
-    base = str(request.base_url).rstrip("/")
+    base = request.app.state.settings.public_base_url  # never the Host header
     context: dict[str, Any] = {
         "lang": lang,
         "other_lang": other,
@@ -119,6 +120,7 @@ def render(request: Request, lang: str, page: Page, *, status: int = 200) -> HTM
         "site_name": _("GovAI Challenge Platform"),
         "footer_links": footer_links(lang),
         "account": account_links(request, lang),
+        "csp_nonce": csp_nonce(request),
         **page.context,
     }
     html = environment().get_template(page.template).render(context)

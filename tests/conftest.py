@@ -36,6 +36,9 @@ CATALOGUE = ROOT / "challenges"
 SMALL_COMPETITION = ROOT / "tests" / "fixtures" / "challenges"
 # Inside the G7 sprint: after the launch, before the deadline of 1 Dec 2025 15:00 ET.
 DURING_SPRINT = datetime(2025, 11, 20, 17, 0, tzinfo=UTC)
+# The Host that Starlette's TestClient sends: allowed besides the base URL's (127.0.0.1, where
+# the browser tests' servers listen), as a deployment allows its own names in GOVAI_ALLOWED_HOSTS.
+TEST_CLIENT_HOST = "testserver"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -109,6 +112,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         database_url=database_url,
         catalogue_dir=CATALOGUE,
         secret_key="test-secret-" + uuid.uuid4().hex,
+        allowed_hosts=TEST_CLIENT_HOST,
     )
 
 

@@ -16,7 +16,7 @@ from app.core.clock import FrozenClock
 from app.core.config import Settings
 from app.core.migrations import upgrade
 from app.main import create_app
-from tests.conftest import CATALOGUE, DURING_SPRINT, load
+from tests.conftest import CATALOGUE, DURING_SPRINT, TEST_CLIENT_HOST, load
 
 FOLDER = Path(tempfile.mkdtemp(prefix="govai-schemathesis-"))
 CONFIG = Settings(
@@ -25,6 +25,7 @@ CONFIG = Settings(
     database_url=f"sqlite:///{FOLDER}/db.sqlite3",
     catalogue_dir=CATALOGUE,
     secret_key="schemathesis",
+    allowed_hosts=TEST_CLIENT_HOST,
 )
 APP = create_app(CONFIG, FrozenClock(DURING_SPRINT))
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)

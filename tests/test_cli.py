@@ -7,6 +7,8 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -15,6 +17,7 @@ import pytest
 from tests.conftest import SMALL_COMPETITION
 from tests.servers import free_port
 from tests.waiting import eventually
+from tests.web import post_form
 
 
 def govai(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -136,3 +139,53 @@ def _answers(url: str) -> bool:
         return httpx.get(url, timeout=2).status_code == 200
     except httpx.TransportError:
         return False
+
+
+@contextmanager
+def _serving(env: dict[str, str]) -> Iterator[str]:
+    """``govai serve`` in its own process, as deployed; yields its base URL."""
+    port = free_port()
+    command = [sys.executable, "-m", "app.cli", "serve", "--port", str(port)]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert eventually(lambda: _answers(f"{base}/readyz"), timeout=60)
+        yield base
+    finally:
+        server.terminate()
+        server.communicate(timeout=60)
+
+
+def _sign_ins_from(base: str, addresses: list[str]) -> list[int]:
+    """One failed sign-in per forwarded address, all from 127.0.0.1; the statuses."""
+    with httpx.Client(base_url=base) as client:
+        return [
+            post_form(
+                client,  # type: ignore[arg-type]
+                "/en/account/sign-in",
+                {"email": f"u{n}@example.org", "password": "wrong" * 3},
+                headers={"X-Forwarded-For": address},
+            ).status_code
+            for n, address in enumerate(addresses)
+        ]
+
+
+def test_forwarded_addresses_are_believed_only_from_trusted_proxies(
+    env: dict[str, str],
+) -> None:
+    """Rotating X-Forwarded-For from 127.0.0.1 does not escape the per-address sign-in limit;
+    with GOVAI_TRUSTED_PROXIES=127.0.0.1 each forwarded address is counted as its own."""
+    assert govai(env, "db", "upgrade").returncode == 0
+    env |= {"GOVAI_SIGN_IN_LIMIT_PER_ADDRESS": "3", "FORWARDED_ALLOW_IPS": "*"}
+    addresses = [f"203.0.113.{n}" for n in range(1, 6)]
+    with _serving(env) as base:  # uvicorn's own FORWARDED_ALLOW_IPS does not widen it
+        assert _sign_ins_from(base, addresses) == [400, 400, 400, 429, 429]
+    with _serving(env | {"GOVAI_TRUSTED_PROXIES": "127.0.0.1, ::1"}) as base:
+        assert _sign_ins_from(base, addresses) == [400] * 5
+        assert _sign_ins_from(base, ["203.0.113.1"] * 3) == [400, 400, 429]  # its 4th
+
+
+def test_serve_refuses_a_trusted_proxy_that_is_not_an_address(env: dict[str, str]) -> None:
+    served = govai(env | {"GOVAI_TRUSTED_PROXIES": "10.0.0.1/8"}, "serve")
+    assert served.returncode != 0
+    assert "GOVAI_TRUSTED_PROXIES: '10.0.0.1/8' is not an IP address or network" in served.stderr

@@ -167,7 +167,7 @@ def events_calendar(
         service.events(session, competition=found.competition),
         lang=lang,
         stamp=found.competition.updated_at,
-        base_url=str(request.base_url).rstrip("/"),
+        base_url=request.app.state.settings.public_base_url,
     )
     return public_response(
         request,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -48,8 +50,15 @@ class Settings(BaseSettings):
     # least this often (app.audit.service.ChainVerifier).
     audit_full_check_seconds: int = Field(default=300, ge=1)
     base_url: str = Field(
-        default="http://127.0.0.1:8000", description="The public address, for links in e-mails"
+        default="http://127.0.0.1:8000",
+        description="The public address: every absolute link (e-mails, pages, feeds) starts here",
     )
+    # Host names accepted besides the base URL's, comma-separated (outside development an
+    # unknown Host header is refused with 400).
+    allowed_hosts: str = ""
+    # Addresses or networks, comma-separated, of the reverse proxies whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed (`govai serve`); empty: the connection's own address.
+    trusted_proxies: str = ""
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_username: str | None = None
@@ -93,6 +102,33 @@ class Settings(BaseSettings):
             if not self.database_url:
                 raise ValueError("GOVAI_DATABASE_URL is required in production")
         return self
+
+    @model_validator(mode="after")
+    def _proxies_are_addresses(self) -> Settings:
+        for entry in self.trusted_proxy_list:
+            try:
+                ipaddress.ip_network(entry)
+            except ValueError as exc:
+                raise ValueError(
+                    f"GOVAI_TRUSTED_PROXIES: {entry!r} is not an IP address or network"
+                ) from exc
+        return self
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [entry.strip() for entry in self.trusted_proxies.split(",") if entry.strip()]
+
+    @property
+    def host_names(self) -> frozenset[str]:
+        """The Host header values (without port) this site answers to: the base URL's host and
+        ``allowed_hosts``."""
+        extra = {host.strip().lower() for host in self.allowed_hosts.split(",") if host.strip()}
+        return frozenset({(urlsplit(self.base_url).hostname or "").lower(), *extra})
+
+    @property
+    def public_base_url(self) -> str:
+        """The base URL without a trailing slash, to prefix a path with."""
+        return self.base_url.rstrip("/")
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -76,7 +76,8 @@ def _render(request: Request, lang: str, context: dict[str, object], status: int
             **(defaults | context),
         )
     )
-    headers = {"Content-Language": lang, "Cache-Control": "no-store", "X-Frame-Options": "DENY"}
+    # Never framed (frame-ancestors 'none', X-Frame-Options): app.core.security, as every page.
+    headers = {"Content-Language": lang, "Cache-Control": "no-store"}
     return HTMLResponse(html, status_code=status, headers=headers)
 
 

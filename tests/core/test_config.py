@@ -39,3 +39,18 @@ def test_workers_starting_together_share_one_secret(tmp_path: Path) -> None:
 
 def test_the_default_database_is_sqlite_in_the_data_folder(tmp_path: Path) -> None:
     assert Settings(data_dir=tmp_path).sqlalchemy_url == f"sqlite:///{tmp_path}/govai.sqlite3"
+
+
+def test_host_names_are_the_base_urls_and_the_allowed_ones() -> None:
+    settings = Settings(base_url="https://Challenge.Example.ca/", allowed_hosts=" a.example, ,B.ex")
+    assert settings.host_names == {"challenge.example.ca", "a.example", "b.ex"}
+    assert settings.public_base_url == "https://Challenge.Example.ca"
+
+
+def test_trusted_proxies_are_addresses_or_networks() -> None:
+    assert Settings().trusted_proxy_list == []
+    proxies = Settings(trusted_proxies="10.0.0.5, 10.1.0.0/16,::1").trusted_proxy_list
+    assert proxies == ["10.0.0.5", "10.1.0.0/16", "::1"]
+    for wrong in ("*", "proxy.internal", "10.0.0.1/8"):
+        with pytest.raises(ValidationError, match="is not an IP address or network"):
+            Settings(trusted_proxies=wrong)

@@ -20,6 +20,7 @@ from app.core.config import Settings
 from app.core.db import make_engine, new_session
 from app.core.migrations import upgrade
 from app.main import create_app
+from tests.conftest import TEST_CLIENT_HOST
 
 # During the G7 sprint: 11 days and 8 hours before the deadline (1 Dec 2025, 15:00 ET).
 DURING_SPRINT = datetime(2025, 11, 20, 12, tzinfo=UTC)
@@ -27,7 +28,9 @@ DURING_SPRINT = datetime(2025, 11, 20, 12, tzinfo=UTC)
 
 def _settings(folder: Path) -> Settings:
     url = f"sqlite:///{folder}/t.sqlite3"
-    return Settings(data_dir=folder, database_url=url, environment="test")
+    return Settings(
+        data_dir=folder, database_url=url, environment="test", allowed_hosts=TEST_CLIENT_HOST
+    )
 
 
 @pytest.fixture(scope="session")
