@@ -16,7 +16,8 @@ from app.core.clock import Clock, SystemClock
 from app.core.config import Settings, get_settings
 from app.core.db import make_engine
 from app.core.errors import install_error_handlers
-from app.core.http import AdmissionMiddleware, BodyLimitMiddleware, LanguageMiddleware
+from app.core.http import AdmissionMiddleware, LanguageMiddleware
+from app.core.limits import BodyLimitMiddleware, HeaderLimitMiddleware
 from app.core.openapi import install_openapi
 from app.health.router import router as health_router
 from app.identity.router import router as identity_router
@@ -63,9 +64,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.clock = clock or SystemClock()
     # Ways in, tried in order by app.identity.dependencies.get_actor (bearer tokens, sessions).
     app.state.authenticators = []
-    app.add_middleware(BodyLimitMiddleware, limit=settings.max_request_bytes)
-    app.add_middleware(LanguageMiddleware)
+    # The last added runs first: language, then the whole body, then admission.
     app.add_middleware(AdmissionMiddleware, limit=settings.worker_threads)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        limit=settings.max_request_bytes,
+        timeout=settings.body_timeout_seconds,
+    )
+    app.add_middleware(LanguageMiddleware)
     install_error_handlers(app)
     app.include_router(health_router)
     app.include_router(competitions_router)
@@ -84,4 +90,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     mount_frontend(app)
     install_openapi(app)
+    # Outermost, so that nothing (the session cookie, the language) parses an oversized head.
+    app.add_middleware(
+        HeaderLimitMiddleware, size=settings.max_header_bytes, count=settings.max_header_count
+    )
     return app

@@ -132,6 +132,7 @@ _STATUS_TITLES = {
     404: N_("Not found"),
     405: N_("Method not allowed"),
     406: N_("Not acceptable"),
+    408: N_("Request timeout"),
     409: N_("Conflict"),
     412: N_("Precondition failed"),
     413: N_("Content too large"),
@@ -139,6 +140,8 @@ _STATUS_TITLES = {
     428: N_("Precondition required"),
     422: N_("The request is not valid"),
     429: N_("Too many requests"),
+    431: N_("Request header fields too large"),
+    503: N_("Service temporarily unavailable"),
 }
 
 
