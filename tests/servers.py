@@ -49,6 +49,37 @@ def running_server(app: FastAPI, **options: Any) -> Iterator[str]:
         thread.join(timeout=20)
 
 
+TOKEN_HEAD = (
+    b"POST /oauth/token HTTP/1.1\r\nHost: test\r\n"
+    b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n"
+)
+
+
+@contextmanager
+def trickling(base: str, count: int) -> Iterator[list[socket.socket]]:
+    """``count`` connections, each sending a 1,000-byte body to /oauth/token one byte at a
+    time, every 0.2 s, until the block ends (they never finish)."""
+    sockets = [socket.create_connection(address(base)) for _ in range(count)]
+    stop = threading.Event()
+
+    def trickle() -> None:
+        while not stop.wait(0.2):
+            for sock in sockets:
+                sock.sendall(b"g")
+
+    for sock in sockets:
+        sock.sendall(TOKEN_HEAD + b"\r\ngrant_type=")
+    sender = threading.Thread(target=trickle, daemon=True)
+    sender.start()
+    try:
+        yield sockets
+    finally:
+        stop.set()
+        sender.join()
+        for sock in sockets:
+            sock.close()
+
+
 def address(base: str) -> tuple[str, int]:
     """The (host, port) of a server's base URL, for raw sockets."""
     parts = urlsplit(base)

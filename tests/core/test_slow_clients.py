@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import httpx
 from sqlalchemy import Engine
@@ -20,38 +17,9 @@ from sqlalchemy import Engine
 from app.core.clock import FrozenClock
 from app.core.config import Settings
 from app.main import create_app
-from tests.servers import address, read_response, running_server
+from tests.servers import TOKEN_HEAD, address, read_response, running_server, trickling
 
 SLOW_CLIENTS = 100
-TOKEN_HEAD = (
-    b"POST /oauth/token HTTP/1.1\r\nHost: test\r\n"
-    b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n"
-)
-
-
-@contextmanager
-def trickling(base: str, count: int) -> Iterator[list[socket.socket]]:
-    """``count`` connections, each sending a 1,000-byte body to /oauth/token one byte at a
-    time, every 0.2 s, until the block ends (they never finish)."""
-    sockets = [socket.create_connection(address(base)) for _ in range(count)]
-    stop = threading.Event()
-
-    def trickle() -> None:
-        while not stop.wait(0.2):
-            for sock in sockets:
-                sock.sendall(b"g")
-
-    for sock in sockets:
-        sock.sendall(TOKEN_HEAD + b"\r\ngrant_type=")
-    sender = threading.Thread(target=trickle, daemon=True)
-    sender.start()
-    try:
-        yield sockets
-    finally:
-        stop.set()
-        sender.join()
-        for sock in sockets:
-            sock.close()
 
 
 def _timed_get(base: str, path: str) -> tuple[int, float]:
