@@ -19,6 +19,7 @@ from app.core.errors import install_error_handlers
 from app.core.http import AdmissionMiddleware, LanguageMiddleware
 from app.core.limits import BodyLimitMiddleware, HeaderLimitMiddleware
 from app.core.openapi import install_openapi
+from app.health.router import ReadinessCheck
 from app.health.router import router as health_router
 from app.identity.router import router as identity_router
 from app.mail.sender import Sender
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.readiness = ReadinessCheck()
     app.state.clock = clock or SystemClock()
     # Ways in, tried in order by app.identity.dependencies.get_actor (bearer tokens, sessions).
     app.state.authenticators = []

@@ -7,6 +7,7 @@ and details are English message ids from the catalogue; parameters are filled in
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -14,6 +15,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -97,6 +100,19 @@ class TooManyRequests(AppError):
     def __init__(self, detail: str | None = None, /, *, retry_after: int, **params: Any) -> None:
         super().__init__(detail, retry_after=retry_after, **params)
         self.headers = {"Retry-After": str(retry_after)}
+
+
+class DatabaseUnavailable(AppError):
+    """The database is down, hangs, or is too busy to answer in time: worth trying again."""
+
+    status, kind, title = 503, "database-unavailable", N_("Service temporarily unavailable")
+    retry_after: ClassVar[int] = 5
+
+    def __init__(self, detail: str | None = None, /, **params: Any) -> None:
+        super().__init__(
+            detail or N_("The database does not answer. Please try again in a moment."), **params
+        )
+        self.headers = {"Retry-After": str(self.retry_after)}
 
 
 class PhaseForbids(Conflict):
@@ -299,8 +315,33 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     )
 
 
+# A database that is down, hangs or is locked: the drivers' OperationalError (refused connection,
+# connect or statement timeout, "database is locked"), and the pool's TimeoutError.
+DATABASE_DOWN = (OperationalError, PoolTimeout, sqlite3.OperationalError)
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> Response:
+    """503 with Retry-After, a page for a page's visitor; logged in one line, no traceback: the
+    cause is outside the code, and while the database is down every request meets it."""
+    cause = exc.__cause__ or exc
+    first_line = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+    logger.warning(
+        "database unavailable on %s %s: %s", request.method, request.url.path, first_line
+    )
+    unavailable = exc if isinstance(exc, DatabaseUnavailable) else DatabaseUnavailable()
+    page: Callable[[Request, int], Response | None] | None = getattr(
+        request.app.state, "error_page", None
+    )
+    if page is not None and (html := page(request, 503)) is not None:
+        html.headers.update(unavailable.headers)
+        return html
+    return await _app_error(request, unavailable)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
+    for kind in (DatabaseUnavailable, *DATABASE_DOWN):
+        app.add_exception_handler(kind, _database_unavailable)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
