@@ -60,8 +60,10 @@ def serve(
     ] = 1,
     reload: bool = False,
 ) -> None:
-    """Serve the application with uvicorn."""
+    """Serve the application with uvicorn (request heads bounded as they arrive)."""
     import uvicorn
+
+    from app.core.serving import uvicorn_options
 
     uvicorn.run(
         "app.main:create_app",
@@ -71,6 +73,7 @@ def serve(
         workers=None if reload else workers,
         reload=reload,
         proxy_headers=True,
+        **uvicorn_options(get_settings()),
     )
 
 
