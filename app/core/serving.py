@@ -12,13 +12,16 @@ in the same read.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from app.core.config import Settings
-from app.core.errors import PROBLEM_BASE, PROBLEM_MEDIA_TYPE
-from app.core.i18n import N_, gettext, negotiate
+if TYPE_CHECKING:
+    from app.core.config import Settings
+
+# This module is imported light: uvicorn's worker processes unpickle the protocol class before
+# they answer the parent's first health check (5 s), so the application's imports wait until
+# a head is refused.
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
@@ -54,6 +57,9 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             self._refuse_head()
 
     def _refuse_head(self) -> None:
+        from app.core.errors import PROBLEM_BASE, PROBLEM_MEDIA_TYPE
+        from app.core.i18n import N_, gettext, negotiate
+
         self.logger.warning("Request head over %s bytes refused.", self.head_limit)
         accept = next((v for n, v in self.headers if n == b"accept-language"), b"")
         lang = negotiate(None, None, accept[:256].decode("latin-1"))
