@@ -60,7 +60,7 @@ def serve(
     ] = 1,
     reload: bool = False,
 ) -> None:
-    """Serve the application with uvicorn.
+    """Serve the application with uvicorn (request heads bounded as they arrive).
 
     X-Forwarded-For and X-Forwarded-Proto are believed only from GOVAI_TRUSTED_PROXIES; with
     none, the connection's own address is the client's, whatever the headers say (else anyone
@@ -68,7 +68,10 @@ def serve(
     """
     import uvicorn
 
-    proxies = get_settings().trusted_proxy_list
+    from app.core.serving import uvicorn_options
+
+    settings = get_settings()
+    proxies = settings.trusted_proxy_list
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -78,6 +81,7 @@ def serve(
         reload=reload,
         proxy_headers=bool(proxies),
         forwarded_allow_ips=proxies or [],
+        **uvicorn_options(settings),
     )
 
 

@@ -18,9 +18,11 @@ from app.core.clock import Clock, SystemClock
 from app.core.config import Settings, get_settings
 from app.core.db import make_engine
 from app.core.errors import install_error_handlers
-from app.core.http import AdmissionMiddleware, BodyLimitMiddleware, LanguageMiddleware
+from app.core.http import AdmissionMiddleware, LanguageMiddleware
+from app.core.limits import BodyLimitMiddleware, HeaderLimitMiddleware
 from app.core.openapi import install_openapi
 from app.core.security import HostCheckMiddleware, install_security_headers
+from app.health.router import ReadinessCheck
 from app.health.router import router as health_router
 from app.identity.router import router as identity_router
 from app.mail.sender import Sender
@@ -66,17 +68,22 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.readiness = ReadinessCheck()
     app.state.clock = clock or SystemClock()
     app.state.audit_verifier = ChainVerifier(
         full_every=timedelta(seconds=settings.audit_full_check_seconds)
     )
     # Ways in, tried in order by app.identity.dependencies.get_actor (bearer tokens, sessions).
     app.state.authenticators = []
-    # The last added runs first: admission, language, then the host check and the body limit.
-    app.add_middleware(BodyLimitMiddleware, limit=settings.max_request_bytes)
+    # The last added runs first: language, the host check, then the whole body, then admission.
+    app.add_middleware(AdmissionMiddleware, limit=settings.worker_threads)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        limit=settings.max_request_bytes,
+        timeout=settings.body_timeout_seconds,
+    )
     app.add_middleware(HostCheckMiddleware, settings=settings)
     app.add_middleware(LanguageMiddleware)
-    app.add_middleware(AdmissionMiddleware, limit=settings.worker_threads)
     install_error_handlers(app)
     app.include_router(health_router)
     app.include_router(competitions_router)
@@ -96,4 +103,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     mount_frontend(app)
     install_openapi(app)
+    # Outermost, so that nothing (the session cookie, the language) parses an oversized head.
+    app.add_middleware(
+        HeaderLimitMiddleware, size=settings.max_header_bytes, count=settings.max_header_count
+    )
     return app

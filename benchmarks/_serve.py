@@ -18,6 +18,7 @@ from pathlib import Path
 import uvicorn
 from fastapi import FastAPI
 
+from app.core.serving import uvicorn_options
 from app.main import create_app
 from benchmarks._baseline import create_baseline_app
 from benchmarks._setup import settings_for
@@ -75,6 +76,7 @@ def main(argv: list[str] | None = None) -> None:
         workers=args.workers,
         log_level="warning",
         proxy_headers=True,
+        **uvicorn_options(settings_for(Path(args.data_dir), args.database_url)),
     )
 
 

@@ -23,7 +23,7 @@ from starlette.types import Scope
 from app.core.clock import ClockDep
 from app.core.db import SessionDep
 from app.core.errors import NotFound
-from app.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, as_language, gettext, translator
+from app.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, as_language, gettext, translator
 from frontend import guards, views
 from frontend.accounts import routers as account_routers
 from frontend.accounts.common import remember_actor
@@ -145,17 +145,33 @@ def _to_known_language(request: Request, prefix: str) -> Response:
     return RedirectResponse(quote_path(f"/{target}{rest}") + query, status_code=307)
 
 
+_ERROR_TEXTS = {  # status: (title, detail); any other status is told as 500
+    500: (
+        N_("Something went wrong"),
+        N_(
+            "An unexpected error occurred. If you were sending a form, check whether it was "
+            "saved before you send it again."
+        ),
+    ),
+    503: (
+        N_("Service temporarily unavailable"),
+        N_(
+            "The service cannot reach its data just now. Please try again in a moment; if you "
+            "were sending a form, check whether it was saved before you send it again."
+        ),
+    ),
+}
+
+
 def error_page(request: Request, status: int) -> Response | None:
-    """An unexpected error on a page, answered as a page in its language; None off the pages."""
+    """An error on a page (500: unexpected; 503: the database does not answer), answered as a
+    page in its language; None off the pages."""
     lang = request.url.path.split("/", 2)[1]
     if lang not in LANGUAGES:
         return None
     _ = translator(lang)
-    detail = _(
-        "An unexpected error occurred. If you were sending a form, check whether it was "
-        "saved before you send it again."
-    )
-    page = views.Page("error.html", _("Something went wrong"), {"detail": detail})
+    title, detail = _ERROR_TEXTS.get(status, _ERROR_TEXTS[500])
+    page = views.Page("error.html", _(title), {"detail": _(detail)})
     try:
         return render(request, lang, page, status=status)
     except Exception:  # the page itself failing must not hide the first error

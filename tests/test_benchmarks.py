@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
+from benchmarks import slow_bodies
 from benchmarks.deadline_surge import measure
 from tests.conftest import PG_ENV
 
@@ -43,3 +44,10 @@ def test_deadline_surge_on_postgresql(pg_admin: Engine) -> None:
     ``pg_admin`` skips without GOVAI_TEST_POSTGRES_URL (fails when it is required)."""
     url = os.environ[PG_ENV]
     _check(measure([*SMALL, "--database-url", url, "--workers", "2"]))
+
+
+def test_slow_bodies_on_sqlite() -> None:
+    """The probe and a page under 20 slow bodies: every request answered (timing printed)."""
+    summary = slow_bodies.measure(["--slow", "20", "--samples", "3"])
+    for phase in ("alone", "slowed"):
+        assert all(figures["ok"] == 3 for figures in summary[phase].values()), summary

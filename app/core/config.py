@@ -31,12 +31,24 @@ class Settings(BaseSettings):
     # a request that itself waits for a thread (fastapi/fastapi#3205).
     worker_threads: int = Field(default=40, ge=1, le=1000)
     db_pool_overflow: int = Field(default=10, ge=0)
-    db_pool_timeout: float = Field(default=30.0, gt=0)
-    sqlite_busy_timeout_ms: int = Field(default=15_000, ge=0)
+    # A sick database is answered fast (503 with Retry-After) instead of hanging every request:
+    # opening a connection (PostgreSQL; libpq's least is 2 s), waiting for a pooled one, one
+    # statement (PostgreSQL; 0: no bound) and SQLite's wait for its write lock all give up
+    # after a few seconds.
+    db_connect_timeout_seconds: int = Field(default=5, ge=2)
+    db_pool_timeout: float = Field(default=5.0, gt=0)
+    db_statement_timeout_seconds: float = Field(default=5.0, ge=0)
+    sqlite_busy_timeout_ms: int = Field(default=5_000, ge=0)
     public_cache_seconds: int = Field(default=60, ge=0)
     # Every request body is refused (413) past this size, before it is stored: keep it above
     # the largest attachment limit of the competitions served (10 MiB for the G7 edition).
     max_request_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    # A request body must have arrived this long after the request's head, else 408. Bodies are
+    # received before the request is admitted, so a slow one holds no thread nor connection.
+    body_timeout_seconds: float = Field(default=60.0, gt=0)
+    # A request head with more header bytes (names and values) or more headers is refused (431).
+    max_header_bytes: int = Field(default=32 * 1024, ge=1024)
+    max_header_count: int = Field(default=100, ge=10)
     # How often the sender thread delivers what is due in the mail outbox (retries mostly:
     # a request delivers its own messages as soon as it has answered).
     mail_retry_seconds: float = Field(default=30.0, gt=0)

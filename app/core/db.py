@@ -65,7 +65,12 @@ def pk(row: Any) -> int:
 
 
 def make_engine(settings: Settings) -> Engine:
-    """The engine for the configured URL, with a pool as large as the worker thread pool."""
+    """The engine for the configured URL, with a pool as large as the worker thread pool.
+
+    Every wait on the database is bounded (``GOVAI_DB_*_TIMEOUT*``, SQLite's busy timeout), so
+    a database that is down or hangs fails a request in seconds, answered 503 by
+    ``app.core.errors``; ``pool_pre_ping`` replaces the connections it dropped once it is back.
+    """
     url = settings.sqlalchemy_url
     pool = {
         "pool_size": settings.worker_threads,
@@ -87,7 +92,15 @@ def make_engine(settings: Settings) -> Engine:
         )
         _configure_sqlite(engine, settings.sqlite_busy_timeout_ms)
         return engine
-    return create_engine(url, **pool)
+    return create_engine(url, connect_args=_postgres_timeouts(settings), **pool)
+
+
+def _postgres_timeouts(settings: Settings) -> dict[str, Any]:
+    """libpq's connect timeout, and the server's ``statement_timeout`` set for the session."""
+    args: dict[str, Any] = {"connect_timeout": settings.db_connect_timeout_seconds}
+    if statement_ms := round(settings.db_statement_timeout_seconds * 1000):
+        args["options"] = f"-c statement_timeout={statement_ms}"
+    return args
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

@@ -7,6 +7,7 @@ and details are English message ids from the catalogue; parameters are filled in
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -14,6 +15,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -105,6 +108,19 @@ class TooManyRequests(AppError):
         self.headers = {"Retry-After": str(retry_after)}
 
 
+class DatabaseUnavailable(AppError):
+    """The database is down, hangs, or is too busy to answer in time: worth trying again."""
+
+    status, kind, title = 503, "database-unavailable", N_("Service temporarily unavailable")
+    retry_after: ClassVar[int] = 5
+
+    def __init__(self, detail: str | None = None, /, **params: Any) -> None:
+        super().__init__(
+            detail or N_("The database does not answer. Please try again in a moment."), **params
+        )
+        self.headers = {"Retry-After": str(self.retry_after)}
+
+
 class PhaseForbids(Conflict):
     kind, title = "phase-forbids", N_("Not allowed in the current phase")
 
@@ -138,6 +154,7 @@ _STATUS_TITLES = {
     404: N_("Not found"),
     405: N_("Method not allowed"),
     406: N_("Not acceptable"),
+    408: N_("Request timeout"),
     409: N_("Conflict"),
     412: N_("Precondition failed"),
     413: N_("Content too large"),
@@ -145,6 +162,8 @@ _STATUS_TITLES = {
     428: N_("Precondition required"),
     422: N_("The request is not valid"),
     429: N_("Too many requests"),
+    431: N_("Request header fields too large"),
+    503: N_("Service temporarily unavailable"),
 }
 
 
@@ -303,8 +322,33 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     )
 
 
+# A database that is down, hangs or is locked: the drivers' OperationalError (refused connection,
+# connect or statement timeout, "database is locked"), and the pool's TimeoutError.
+DATABASE_DOWN = (OperationalError, PoolTimeout, sqlite3.OperationalError)
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> Response:
+    """503 with Retry-After, a page for a page's visitor; logged in one line, no traceback: the
+    cause is outside the code, and while the database is down every request meets it."""
+    cause = exc.__cause__ or exc
+    first_line = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+    logger.warning(
+        "database unavailable on %s %s: %s", request.method, request.url.path, first_line
+    )
+    unavailable = exc if isinstance(exc, DatabaseUnavailable) else DatabaseUnavailable()
+    page: Callable[[Request, int], Response | None] | None = getattr(
+        request.app.state, "error_page", None
+    )
+    if page is not None and (html := page(request, 503)) is not None:
+        html.headers.update(unavailable.headers)
+        return html
+    return await _app_error(request, unavailable)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
+    for kind in (DatabaseUnavailable, *DATABASE_DOWN):
+        app.add_exception_handler(kind, _database_unavailable)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)

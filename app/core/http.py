@@ -8,9 +8,9 @@ from typing import Annotated
 import anyio
 from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.core.i18n import LANG_COOKIE, LANGUAGES, N_, Language, negotiate
+from app.core.i18n import LANG_COOKIE, LANGUAGES, Language, negotiate
 
 
 class LanguageMiddleware:
@@ -112,7 +112,14 @@ class AdmissionMiddleware:
     progress than threads, sessions pile up waiting for threads while the threads wait for
     their connections, and the pool times out (fastapi/fastapi#3205). Admitting no more requests
     than there are worker threads, with a pool at least that large, rules this out.
+
+    A request is admitted once its body has arrived (``app.core.limits.BodyLimitMiddleware``
+    is outside this one), so a slow client holds no slot. The probes in ``UNADMITTED`` are never
+    queued: ``/healthz`` needs no thread nor session, ``/readyz`` brings its own thread and
+    bound (``app.health.probe``), so both answer while every slot is taken.
     """
+
+    UNADMITTED = frozenset({"/healthz", "/readyz"})
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
@@ -120,76 +127,10 @@ class AdmissionMiddleware:
         self._slots: anyio.Semaphore | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"] in self.UNADMITTED:
             await self.app(scope, receive, send)
             return
         if self._slots is None:
             self._slots = anyio.Semaphore(self.limit)
         async with self._slots:
             await self.app(scope, receive, send)
-
-
-class _BodyTooLarge(Exception):
-    pass
-
-
-class BodyLimitMiddleware:
-    """Refuses a request body over ``limit`` bytes with 413 before the application stores it:
-    at once when Content-Length declares more, else as soon as the bytes received pass it.
-
-    Without it an oversize upload is received (and spooled to disk) whole before the
-    competition's own, smaller limit can refuse it. The exact per-competition limit is still
-    applied by the attachment store; this bound only keeps any body from filling the disk or
-    holding a worker for long.
-    """
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = Request(scope).headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.limit:
-            await self._refuse(scope, receive, send)
-            return
-        received, exceeded, started = 0, False, False
-
-        async def limited_receive() -> Message:
-            nonlocal received, exceeded
-            message = await receive()
-            received += len(message.get("body", b""))
-            if message["type"] == "http.request" and received > self.limit:
-                exceeded = True
-                raise _BodyTooLarge
-            return message
-
-        async def guarded_send(message: Message) -> None:
-            nonlocal started
-            if not exceeded:  # whatever the app answers to a cut-off body is dropped
-                started = True
-                await send(message)
-
-        try:
-            await self.app(scope, limited_receive, guarded_send)
-        except Exception:
-            if not exceeded:
-                raise
-        if exceeded and not started:
-            await self._refuse(scope, receive, send)
-
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        from app.core.errors import problem_response
-
-        response = problem_response(
-            Request(scope),
-            status=413,
-            kind="content-too-large",
-            title=N_("Content too large"),
-            detail=N_("A request may carry at most %(limit)s bytes (%(mib)s MiB)."),
-            params={"limit": self.limit, "mib": round(self.limit / 1048576, 2)},
-            headers={"Connection": "close"},
-        )
-        await response(scope, receive, send)
