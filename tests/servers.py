@@ -50,7 +50,7 @@ def running_server(app: FastAPI, **options: Any) -> Iterator[str]:
 
 
 TOKEN_HEAD = (
-    b"POST /oauth/token HTTP/1.1\r\nHost: test\r\n"
+    b"POST /oauth/token HTTP/1.1\r\nHost: testserver\r\n"
     b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n"
 )
 

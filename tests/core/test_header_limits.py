@@ -48,7 +48,7 @@ def base(settings: Settings, clock: FrozenClock, loaded: Engine) -> Iterator[str
 def test_a_32_mib_header_is_refused_while_it_arrives(base: str) -> None:
     with socket.create_connection(address(base), timeout=10) as sock:
         started = time.monotonic()
-        head = b"GET /healthz HTTP/1.1\r\nHost: test\r\nAccept-Language: fr\r\nX-Big: "
+        head = b"GET /healthz HTTP/1.1\r\nHost: testserver\r\nAccept-Language: fr\r\nX-Big: "
         sent = _send_until_answered(sock, head, 32 * MIB)
         status, headers, body = read_response(sock)
         seconds = time.monotonic() - started
@@ -63,7 +63,7 @@ def test_a_32_mib_header_is_refused_while_it_arrives(base: str) -> None:
 def test_too_many_headers_are_refused(base: str) -> None:
     many = b"".join(b"a: b\r\n" for _ in range(5000))  # 30,000 bytes: the count is over
     with socket.create_connection(address(base), timeout=10) as sock:
-        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: test\r\n" + many + b"\r\n")
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: testserver\r\n" + many + b"\r\n")
         status, headers, body = read_response(sock)
     assert status == 431 and headers["connection"] == "close"
     problem = json.loads(body)
@@ -77,6 +77,6 @@ def test_a_head_within_the_limits_is_served(base: str) -> None:
     cookie = b"Cookie: x=" + b"c" * 20_000 + b"\r\n"  # large, under the 32 KiB
     many = b"".join(b"X-H-%d: v\r\n" % n for n in range(90))
     with socket.create_connection(address(base), timeout=10) as sock:
-        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: test\r\n" + cookie + many + b"\r\n")
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: testserver\r\n" + cookie + many + b"\r\n")
         status, _, body = read_response(sock)
     assert status == 200 and json.loads(body) == {"status": "ok"}

@@ -111,7 +111,7 @@ def test_private_responses_are_never_stored(client: TestClient, loaded: Engine) 
     assert finalized.status_code == 200, finalized.text
     created = client.post(
         "/api/v1/me/tokens",
-        json={"name": "script", "scopes": ["read"], "expires_in_days": 7},
+        json={"name": "script", "scopes": ["profile"], "expires_in_days": 7},
         headers=cap,
     )
     assert created.status_code == 201 and created.json()["token"]  # the secret, shown once

@@ -27,7 +27,7 @@ from app.core.clock import FrozenClock
 from app.core.config import Settings
 from app.core.db import SessionDep, make_engine
 from app.main import create_app
-from tests.conftest import CATALOGUE, _fresh_pg, load
+from tests.conftest import CATALOGUE, TEST_CLIENT_HOST, _fresh_pg, load
 from tests.faults import TcpProxy, black_hole, via_port
 from tests.servers import free_port, running_server
 
@@ -43,6 +43,7 @@ def _settings(tmp_path: Path, url: str, **update: object) -> Settings:
         database_url=url,
         catalogue_dir=CATALOGUE,
         secret_key="test-secret-" + uuid.uuid4().hex,
+        allowed_hosts=TEST_CLIENT_HOST,
         **update,
     )
 
