@@ -110,3 +110,54 @@ def test_bodiless_forms_and_uploads_keep_their_own_rules(client: TestClient) -> 
     # Pages' forms: the sign-in form still answers with its page (CSRF refusal), not a 415.
     page = client.post("/en/account/sign-in", data={"email": "a@example.org"})
     assert page.status_code != 415 and page.headers["content-type"].startswith("text/html")
+
+
+G7 = "/api/v1/competitions/g7-govai-2025"
+ANSWERS = (
+    ("GET", "/en/"),
+    ("GET", "/fr/competitions/g7-govai-2025"),
+    ("GET", "/en/account/sign-in"),
+    ("GET", "/en/no-such-page"),  # the 404 page
+    ("DELETE", "/en/"),  # a page's 405
+    ("GET", "/docs"),
+    ("GET", f"{G7}/events.ics"),
+    ("GET", "/api/v1/no-such-thing"),  # a 404 in problem+json
+    ("DELETE", G7),  # a 405
+    ("PUT", "/api/v1/me/profile"),  # a 401
+    ("POST", "/oauth/token"),  # OAuth's own JSON error
+    ("GET", "/static/site.css"),
+    ("GET", "/static/entry.js"),
+    ("GET", "/static/gcds/gcds.css"),
+    ("GET", "/static/gcds/gcds.esm.js"),
+    ("GET", "/static/swagger-ui/favicon-32x32.png"),
+)
+
+
+def _assert_typed(response: Any) -> None:
+    """A response with a body says its type; a text type (and XML) says it is UTF-8."""
+    where = f"{response.request.method} {response.request.url.path} ({response.status_code})"
+    if not response.content:
+        return  # a redirect or a 304 carries nothing to type
+    media, *parameters = response.headers.get("content-type", "").split(";")
+    assert media.strip(), f"{where} has no Content-Type"
+    charset = [p.strip().lower() for p in parameters if p.strip().lower().startswith("charset=")]
+    if media.startswith("text/") or media.endswith("xml"):
+        assert charset == ["charset=utf-8"], f"{where}: {response.headers['content-type']}"
+    else:
+        assert charset in ([], ["charset=utf-8"]), where
+
+
+def test_every_answer_says_its_type_and_text_says_utf_8(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    plain_gets = [("GET", path) for path, ops in paths.items() if "get" in ops and "{" not in path]
+    filled = [
+        ("GET", path.replace("{slug}", "g7-govai-2025"))
+        for path, ops in paths.items()
+        if "get" in ops and re.fullmatch(r"[^{]*(\{slug\}[^{]*)?", path)
+    ]
+    assert len(filled) > len(plain_gets) > 10
+    for method, path in (*ANSWERS, *filled):
+        response = client.request(method, path)
+        assert response.status_code < 500, f"{method} {path}: {response.text}"
+        _assert_typed(response)
+    _assert_typed(client.put("/api/v1/me/profile", content=b"x", headers={"Content-Type": "a/b"}))
