@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import anyio.to_thread
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from app.accounts.sessions import install as install_sessions
 from app.audit.router import router as audit_router
@@ -18,7 +18,7 @@ from app.core.clock import Clock, SystemClock
 from app.core.config import Settings, get_settings
 from app.core.db import make_engine
 from app.core.errors import install_error_handlers
-from app.core.http import AdmissionMiddleware, LanguageMiddleware
+from app.core.http import AdmissionMiddleware, LanguageMiddleware, json_bodies_only
 from app.core.limits import BodyLimitMiddleware, HeaderLimitMiddleware
 from app.core.openapi import install_openapi
 from app.core.security import HostCheckMiddleware, install_security_headers
@@ -63,6 +63,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         summary="Run government AI prize challenges, from announcement to showcase.",
         description="Bilingual (English/French) API. Errors are application/problem+json.",
         lifespan=lifespan,
+        # Every route whose body is JSON refuses other content types (415), in one place.
+        dependencies=[Depends(json_bodies_only)],
         # /docs is this app's own page (app.core.openapi): Swagger UI from /static, no CDN.
         docs_url=None,
         redoc_url=None,

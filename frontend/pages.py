@@ -16,7 +16,6 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.routing import APIRoute
-from fastapi.staticfiles import StaticFiles
 from starlette.routing import Match
 from starlette.types import Scope
 
@@ -27,6 +26,7 @@ from app.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, as_language, gettext,
 from frontend import guards, views
 from frontend.accounts import routers as account_routers
 from frontend.accounts.common import remember_actor
+from frontend.assets import AssetFiles
 from frontend.rendering import quote_path, render
 from frontend.submissions import routers as submission_routers
 from frontend.teams import routers as team_routers
@@ -183,7 +183,7 @@ def mount_frontend(app: FastAPI) -> None:
     """Serve ``/static`` and the pages; the catch-all page route goes after every other route."""
     app.state.error_page = error_page
     guards.install(app)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static", AssetFiles(directory=STATIC_DIR), name="static")  # listed kinds only
     app.include_router(root_router)
     for account_router in account_routers():
         app.include_router(account_router)

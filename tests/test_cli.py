@@ -185,6 +185,24 @@ def test_forwarded_addresses_are_believed_only_from_trusted_proxies(
         assert _sign_ins_from(base, ["203.0.113.1"] * 3) == [400, 400, 429]  # its 4th
 
 
+def test_served_answers_name_no_server_software(env: dict[str, str]) -> None:
+    """No header or error body names the server's components or their versions (ASVS 14.3.3):
+    uvicorn's ``server`` header is off, and errors are the app's own problem documents."""
+    assert govai(env, "db", "upgrade").returncode == 0
+    with _serving(env) as base, httpx.Client(base_url=base) as client:
+        answers = [
+            client.get("/readyz"),
+            client.get("/en/"),
+            client.get("/api/v1/no-such-thing"),
+            client.delete("/api/v1/competitions"),
+            client.put("/api/v1/me/profile", content=b"x", headers={"Content-Type": "text/plain"}),
+        ]
+    for answer in answers:
+        assert "server" not in answer.headers and "x-powered-by" not in answer.headers
+        body = answer.text.lower()
+        assert not any(name in body for name in ("uvicorn", "starlette", "fastapi", "python"))
+
+
 def test_serve_refuses_a_trusted_proxy_that_is_not_an_address(env: dict[str, str]) -> None:
     served = govai(env | {"GOVAI_TRUSTED_PROXIES": "10.0.0.1/8"}, "serve")
     assert served.returncode != 0

@@ -147,6 +147,10 @@ class PreconditionRequired(AppError):
     status, kind, title = 428, "precondition-required", N_("Precondition required")
 
 
+class UnsupportedMediaType(AppError):
+    status, kind, title = 415, "unsupported-media-type", N_("Unsupported media type")
+
+
 _STATUS_TITLES = {
     400: N_("Bad request"),
     401: N_("Authentication required"),

@@ -1,4 +1,4 @@
-"""HTTP helpers shared by routers: language, pagination, cached public responses."""
+"""HTTP helpers shared by routers: language, JSON bodies, pagination, cached public responses."""
 
 from __future__ import annotations
 
@@ -6,11 +6,14 @@ import hashlib
 from typing import Annotated
 
 import anyio
-from fastapi import Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response, params
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.core.i18n import LANG_COOKIE, LANGUAGES, Language, negotiate
+from app.core.errors import UnsupportedMediaType
+from app.core.i18n import LANG_COOKIE, LANGUAGES, N_, Language, negotiate
+
+JSON_MEDIA_TYPE = "application/json"
 
 
 class LanguageMiddleware:
@@ -46,6 +49,28 @@ def get_language(request: Request) -> Language:
 
 
 LangDep = Annotated[Language, Depends(get_language)]
+
+
+def is_json(content_type: str | None) -> bool:
+    """``application/json`` or a ``+json`` type, whatever its parameters (``charset=``)."""
+    media = (content_type or "").split(";")[0].strip().lower()
+    return media == JSON_MEDIA_TYPE or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
+async def json_bodies_only(request: Request) -> None:
+    """A route that reads a JSON body refuses a body of any other (or no) content type with 415,
+    before it reads anything else (ASVS 13.1.5). Routes whose body is a form or a multipart
+    upload, and bodiless requests, pass: those routes keep their own rules.
+
+    Installed once, as an application-wide dependency (``app.main``); the route is the one the
+    router matched, so this knows its body field."""
+    body_field = getattr(request.scope.get("route"), "body_field", None)
+    if body_field is None or isinstance(body_field.field_info, params.Form):
+        return
+    if await request.body() and not is_json(request.headers.get("content-type")):
+        raise UnsupportedMediaType(N_("Send the body as %(expected)s."), expected=JSON_MEDIA_TYPE)
 
 
 class Pagination(BaseModel):

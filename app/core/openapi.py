@@ -2,9 +2,10 @@
 
 FastAPI documents validation errors as ``application/json``; this app sends every error as
 ``application/problem+json`` (RFC 9457). This rewrites those responses, documents the 400
-that a body which is not JSON gets, and declares how callers authenticate. It also serves
-``/docs``: Swagger UI from this site's own ``/static/swagger-ui`` (fetched at set-up, see the
-Makefile), so the page works without the internet and under the app's CSP.
+that a body which is not JSON gets and the 415 of a body sent as another type, and declares
+how callers authenticate. It also serves ``/docs``: Swagger UI from this site's own
+``/static/swagger-ui`` (fetched at set-up, see the Makefile), so the page works without the
+internet and under the app's CSP.
 """
 
 from __future__ import annotations
@@ -110,6 +111,8 @@ def _problems_as_problem_json(operation: dict[str, Any]) -> None:
     body = operation.get("requestBody", {}).get("content", {})
     if "application/json" in body and "400" not in responses:
         responses["400"] = {"description": "The body is not valid JSON"}
+    if "application/json" in body and "415" not in responses:
+        responses["415"] = {"description": "The body is not sent as application/json"}
     for status, response in responses.items():
         if not status.isdigit() or int(status) < 400:
             continue

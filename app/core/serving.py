@@ -25,10 +25,12 @@ if TYPE_CHECKING:
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
-    """The uvicorn options that bound what a client may send, for ``uvicorn.run``/``Config``."""
+    """The uvicorn options for ``uvicorn.run``/``Config``: what bounds what a client may send,
+    and no ``server: uvicorn`` header on the answers (ASVS 14.3.3: no component named)."""
     return {
         "http": BoundedHttpToolsProtocol,
         "h11_max_incomplete_event_size": 2 * settings.max_header_bytes,
+        "server_header": False,
     }
 
 
