@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from app.accounts import lockout, mails
 from app.accounts.models import AccountToken, PasswordCredential
 from app.accounts.passwords import (
+    LENGTH_PARAMS,
     hash_password,
     needs_rehash,
     password_problem,
@@ -64,7 +65,7 @@ def check_email(email: str) -> str:
 def check_new_password(password: str, confirmation: str, *, email: str) -> None:
     problem = password_problem(password, email=email)
     if problem:
-        raise FieldError(problem, field="password")
+        raise FieldError(problem, field="password", **LENGTH_PARAMS)
     if password != confirmation:
         raise FieldError(N_("The two passwords are not the same."), field="password_confirm")
 
