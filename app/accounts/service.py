@@ -229,10 +229,16 @@ def request_password_reset(
 
 
 def reset_password(
-    session: Session, *, secret: str, password: str, password_confirm: str, now: datetime
+    session: Session,
+    *,
+    settings: Settings,
+    secret: str,
+    password: str,
+    password_confirm: str,
+    now: datetime,
 ) -> User:
     """Set a new password with a reset link (once). The link proves the address, so it is
-    verified too; every session of the account ends. Audited."""
+    verified too; every session of the account ends; the person is told by mail. Audited."""
     row = find_link(session, secret=secret, purpose=RESET_PASSWORD, now=now)
     user = identity.get_user(session, user_id=row.user_id)
     check_new_password(password, password_confirm, email=user.email)
@@ -242,6 +248,7 @@ def reset_password(
         _mark_verified(session, user=user, now=now)
     set_password(session, user=user, password=password, now=now, action="user.password_reset")
     identity.end_sessions(session, user=user, now=now, actor=f"user:{user.id}")
+    mails.send_password_changed(session, settings, user=user, now=now)
     return user
 
 
@@ -272,13 +279,15 @@ def set_password(
 def change_password(
     session: Session,
     *,
+    settings: Settings,
     user: User,
     current: str | None,
     password: str,
     password_confirm: str,
     now: datetime,
 ) -> None:
-    """Change one's password; ``current`` is None only when a one-time password was just used."""
+    """Change one's password; ``current`` is None only when a one-time password was just used.
+    The person is told by mail, queued with the change (a refused change sends nothing)."""
     credential = session.get(PasswordCredential, user.id)
     if current is not None and (
         credential is None or not verify_password(credential.password_hash, current)
@@ -286,6 +295,7 @@ def change_password(
         raise FieldError(N_("Your current password is not right."), field="current_password")
     check_new_password(password, password_confirm, email=user.email)
     set_password(session, user=user, password=password, now=now, action="user.password_changed")
+    mails.send_password_changed(session, settings, user=user, now=now)
 
 
 def has_password(session: Session, *, user: User) -> bool:

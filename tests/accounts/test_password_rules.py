@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from fastapi.testclient import TestClient
+from httpx import Response
 from sqlalchemy import Engine
 from sqlmodel import select
 
@@ -20,9 +21,9 @@ def _user(engine: Engine, address: str) -> User | None:
         return session.exec(select(User).where(User.email == address)).first()
 
 
-def _password_error(response: object) -> str:
-    match = ERROR.search(response.text)  # type: ignore[attr-defined]
-    assert match, response.text  # type: ignore[attr-defined]
+def _password_error(response: Response) -> str:
+    match = ERROR.search(response.text)
+    assert match, response.text
     return match.group(1)
 
 
