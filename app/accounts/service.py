@@ -308,7 +308,9 @@ def has_password(session: Session, *, user: User) -> bool:
 
 @dataclass(frozen=True)
 class SignIn:
-    outcome: Literal["signed_in", "must_change_password", "unverified", "refused"]
+    outcome: Literal[
+        "signed_in", "must_change_password", "one_time_expired", "unverified", "refused"
+    ]
     user: User | None = None
     locked_until: datetime | None = None
 
@@ -318,8 +320,9 @@ def sign_in(
 ) -> SignIn:
     """Check an e-mail and password. Raises ``TooManyRequests`` while the address is locked.
 
-    A wrong password counts toward the lockout. A one-time password works once: it is spent
-    here, and the person must set a new password before the account can be used.
+    A wrong password counts toward the lockout. A one-time password works once, within
+    ``settings.one_time_password_hours`` of being made: it is spent here, and the person must
+    set a new password before the account can be used. Once expired it signs no one in.
     """
     email = email.strip().lower()
     lockout.check(session, email=email, now=now)
@@ -333,6 +336,8 @@ def sign_in(
         return SignIn("refused", locked_until=locked)
     assert credential is not None and stored is not None
     lockout.clear(session, email=email)
+    if credential.must_change_password and _expired(credential, settings=settings, now=now):
+        return SignIn("one_time_expired", user)
     if credential.must_change_password:
         credential.password_hash = None  # spent
         session.add(credential)
@@ -344,6 +349,10 @@ def sign_in(
         credential.password_hash = hash_password(password)
         session.add(credential)
     return SignIn("signed_in", user)
+
+
+def _expired(credential: PasswordCredential, *, settings: Settings, now: datetime) -> bool:
+    return credential.changed_at + timedelta(hours=settings.one_time_password_hours) <= now
 
 
 # --- the first admin --------------------------------------------------------------------
