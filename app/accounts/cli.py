@@ -36,7 +36,11 @@ def create(
     finally:
         engine.dispose()
     typer.echo(f"admin user:{user_id} <{address}>")
-    typer.echo(f"one-time password (shown once; it must be changed at first sign-in): {password}")
+    hours = settings.one_time_password_hours
+    typer.echo(
+        f"one-time password (shown once; it works for {hours} hours and must be changed "
+        f"at first sign-in): {password}"
+    )
     if not settings.local_accounts_enabled:
         typer.echo(
             "note: local sign-in is off (GOVAI_OIDC_ISSUER is set); sign in with the provider "

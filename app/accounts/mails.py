@@ -105,3 +105,29 @@ def send_already_registered(
         sign_in=f"{base}/{lang}/account/sign-in",
         reset=f"{base}/{lang}/account/forgot-password",
     )
+
+
+def send_password_changed(
+    session: Session, settings: Settings, *, user: User, now: datetime
+) -> None:
+    """The notice after a password change or reset (ASVS 2.2.3, 2.5.5): what happened, when,
+    and where to take the account back if it was not the person."""
+    base = settings.base_url.rstrip("/")
+    _send(
+        session,
+        settings,
+        user,
+        now=now,
+        subject=N_("Your password was changed – %(site)s"),
+        body=N_(
+            "Hello %(name)s,\n\n"
+            "The password of your account on %(site)s was changed on %(at)s UTC. Other browsers "
+            "where the account was signed in were signed out.\n\n"
+            "If it was you, there is nothing to do.\n\n"
+            "If it was not you, someone may know your password or read your e-mail. Choose a "
+            "new password at once with this page, which sends a link to this address:\n"
+            "%(reset)s\n"
+        ),
+        at=now.strftime("%Y-%m-%d %H:%M"),
+        reset=f"{base}/{_language(user)}/account/forgot-password",
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -9,8 +10,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from app.core.i18n import N_
 
-MIN_LENGTH = 12
-MAX_LENGTH = 1024  # hashing cost grows with length; nobody types more
+MIN_LENGTH = 12  # ASVS 2.1.1, counted with each run of spaces as one
+MAX_LENGTH = 128  # ASVS 2.1.2: a passphrase fits; hashing cost grows with length
+LENGTH = N_("Use from %(min_length)s to %(max_length)s characters (spaces in a row count as one).")
+LENGTH_PARAMS = {"min_length": MIN_LENGTH, "max_length": MAX_LENGTH}
+_SPACES = re.compile(r"\s{2,}")
 
 
 @cache
@@ -40,11 +44,14 @@ def needs_rehash(stored_hash: str) -> bool:
 
 
 def password_problem(password: str, *, email: str) -> str | None:
-    """The message id saying what is wrong with a new password, or None when it will do."""
-    if len(password) < MIN_LENGTH:
-        return N_("Use at least 12 characters.")
-    if len(password) > MAX_LENGTH:
-        return N_("Use at most 1024 characters.")
+    """The message id saying what is wrong with a new password, or None when it will do.
+
+    Any character is allowed (spaces, emoji, every script) and the password is hashed whole,
+    never cut: only its length and the address are checked. Its message takes
+    ``LENGTH_PARAMS``.
+    """
+    if len(_SPACES.sub(" ", password)) < MIN_LENGTH or len(password) > MAX_LENGTH:
+        return LENGTH
     if password.strip().lower() == email.strip().lower():
         return N_("Your password must not be your e-mail address.")
     return None

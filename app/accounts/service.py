@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from app.accounts import lockout, mails
 from app.accounts.models import AccountToken, PasswordCredential
 from app.accounts.passwords import (
+    LENGTH_PARAMS,
     hash_password,
     needs_rehash,
     password_problem,
@@ -64,7 +65,7 @@ def check_email(email: str) -> str:
 def check_new_password(password: str, confirmation: str, *, email: str) -> None:
     problem = password_problem(password, email=email)
     if problem:
-        raise FieldError(problem, field="password")
+        raise FieldError(problem, field="password", **LENGTH_PARAMS)
     if password != confirmation:
         raise FieldError(N_("The two passwords are not the same."), field="password_confirm")
 
@@ -228,10 +229,16 @@ def request_password_reset(
 
 
 def reset_password(
-    session: Session, *, secret: str, password: str, password_confirm: str, now: datetime
+    session: Session,
+    *,
+    settings: Settings,
+    secret: str,
+    password: str,
+    password_confirm: str,
+    now: datetime,
 ) -> User:
     """Set a new password with a reset link (once). The link proves the address, so it is
-    verified too; every session of the account ends. Audited."""
+    verified too; every session of the account ends; the person is told by mail. Audited."""
     row = find_link(session, secret=secret, purpose=RESET_PASSWORD, now=now)
     user = identity.get_user(session, user_id=row.user_id)
     check_new_password(password, password_confirm, email=user.email)
@@ -241,6 +248,7 @@ def reset_password(
         _mark_verified(session, user=user, now=now)
     set_password(session, user=user, password=password, now=now, action="user.password_reset")
     identity.end_sessions(session, user=user, now=now, actor=f"user:{user.id}")
+    mails.send_password_changed(session, settings, user=user, now=now)
     return user
 
 
@@ -271,13 +279,15 @@ def set_password(
 def change_password(
     session: Session,
     *,
+    settings: Settings,
     user: User,
     current: str | None,
     password: str,
     password_confirm: str,
     now: datetime,
 ) -> None:
-    """Change one's password; ``current`` is None only when a one-time password was just used."""
+    """Change one's password; ``current`` is None only when a one-time password was just used.
+    The person is told by mail, queued with the change (a refused change sends nothing)."""
     credential = session.get(PasswordCredential, user.id)
     if current is not None and (
         credential is None or not verify_password(credential.password_hash, current)
@@ -285,6 +295,7 @@ def change_password(
         raise FieldError(N_("Your current password is not right."), field="current_password")
     check_new_password(password, password_confirm, email=user.email)
     set_password(session, user=user, password=password, now=now, action="user.password_changed")
+    mails.send_password_changed(session, settings, user=user, now=now)
 
 
 def has_password(session: Session, *, user: User) -> bool:
@@ -297,7 +308,9 @@ def has_password(session: Session, *, user: User) -> bool:
 
 @dataclass(frozen=True)
 class SignIn:
-    outcome: Literal["signed_in", "must_change_password", "unverified", "refused"]
+    outcome: Literal[
+        "signed_in", "must_change_password", "one_time_expired", "unverified", "refused"
+    ]
     user: User | None = None
     locked_until: datetime | None = None
 
@@ -307,8 +320,9 @@ def sign_in(
 ) -> SignIn:
     """Check an e-mail and password. Raises ``TooManyRequests`` while the address is locked.
 
-    A wrong password counts toward the lockout. A one-time password works once: it is spent
-    here, and the person must set a new password before the account can be used.
+    A wrong password counts toward the lockout. A one-time password works once, within
+    ``settings.one_time_password_hours`` of being made: it is spent here, and the person must
+    set a new password before the account can be used. Once expired it signs no one in.
     """
     email = email.strip().lower()
     lockout.check(session, email=email, now=now)
@@ -322,6 +336,8 @@ def sign_in(
         return SignIn("refused", locked_until=locked)
     assert credential is not None and stored is not None
     lockout.clear(session, email=email)
+    if credential.must_change_password and _expired(credential, settings=settings, now=now):
+        return SignIn("one_time_expired", user)
     if credential.must_change_password:
         credential.password_hash = None  # spent
         session.add(credential)
@@ -333,6 +349,10 @@ def sign_in(
         credential.password_hash = hash_password(password)
         session.add(credential)
     return SignIn("signed_in", user)
+
+
+def _expired(credential: PasswordCredential, *, settings: Settings, now: datetime) -> bool:
+    return credential.changed_at + timedelta(hours=settings.one_time_password_hours) <= now
 
 
 # --- the first admin --------------------------------------------------------------------

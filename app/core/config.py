@@ -93,6 +93,8 @@ class Settings(BaseSettings):
     session_idle_seconds: int = Field(default=2 * 3600, ge=120)
     verification_link_hours: int = Field(default=48, ge=1)
     reset_link_minutes: int = Field(default=60, ge=5)
+    # The admin's one-time password (`govai admin create`) is refused this long after it was made.
+    one_time_password_hours: int = Field(default=24, ge=1)
     # Abuse limits, per fixed window, kept in the database (all workers share them).
     sign_in_limit_per_account: int = Field(default=10, ge=1)
     sign_in_limit_per_address: int = Field(default=50, ge=1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import smtplib
 import tempfile
 import uuid
@@ -52,9 +53,15 @@ def deliver(settings: Settings, *, recipient: str, raw: bytes) -> Path | None:
                 smtp.starttls()
             if settings.smtp_username:
                 smtp.login(settings.smtp_username, settings.smtp_password or "")
-            smtp.sendmail(settings.mail_from, [recipient], raw)
+            smtp.sendmail(settings.mail_from, [recipient], _crlf(raw))
         return None
     return _write_to_outbox(settings.data_dir / "outbox", recipient, raw)
+
+
+def _crlf(raw: bytes) -> bytes:
+    """SMTP lines end in CRLF (RFC 5321 2.3.8); smtplib converts a str, not bytes. With bare LF
+    a strict server reads the whole message as one line, refused past 1000 bytes."""
+    return re.sub(rb"\r?\n", b"\r\n", raw)
 
 
 def _write_to_outbox(folder: Path, recipient: str, raw: bytes) -> Path:

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from app.accounts import ratelimit
 from app.accounts.csrf import csrf_token
+from app.accounts.passwords import LENGTH_PARAMS
 from app.accounts.service import FieldError
 from app.core.config import Settings
 from app.core.errors import AppError
@@ -68,7 +69,8 @@ def form_page(
     headers: dict[str, str] | None = None,
     **context: Any,
 ) -> Response:
-    page = Page(template, title, {"form": form or Form(), "csrf": csrf_token(request), **context})
+    shared = {"form": form or Form(), "csrf": csrf_token(request), "password_length": LENGTH_PARAMS}
+    page = Page(template, title, {**shared, **context})
     response = render(request, lang, page, status=status)
     response.headers["Cache-Control"] = "no-store"
     response.headers.update(headers or {})

@@ -243,6 +243,7 @@ def reset_password(
         verify_form_token(request, csrf_token)
         accounts.reset_password(
             session,
+            settings=request.app.state.settings,
             secret=token,
             password=password,
             password_confirm=password_confirm,
@@ -304,6 +305,7 @@ def change_password(
         verify_form_token(request, csrf_token)
         accounts.change_password(
             session,
+            settings=request.app.state.settings,
             user=user,
             current=None if one_time else current_password,
             password=password,

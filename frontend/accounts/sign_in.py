@@ -36,6 +36,10 @@ Text = Annotated[str, FormField(max_length=2000)]
 Secret = Annotated[str, FormField(max_length=4096)]
 
 VERIFY_FIRST = N_("Confirm your e-mail address first: open the link we sent you.")
+ONE_TIME_EXPIRED = N_(
+    "This one-time password has expired: it worked for %(hours)s hours after it was made. "
+    "Ask an administrator for a new one: the command govai admin create makes another."
+)
 NOTICES = {
     "password-reset": N_("Your new password is saved. Sign in with it."),
     "verify-first": VERIFY_FIRST,
@@ -135,6 +139,11 @@ def sign_in(
         text = gettext(lang, VERIFY_FIRST)
         return _sign_in_page(
             request, lang, form=Form(values, message=text), status=403, next_path=target
+        )
+    if result.outcome == "one_time_expired":
+        text = gettext(lang, ONE_TIME_EXPIRED, hours=settings.one_time_password_hours)
+        return _sign_in_page(
+            request, lang, form=Form(values, message=text), status=400, next_path=target
         )
     if result.outcome == "must_change_password":
         sessions.start_pending_change(request, session, user=result.user, now=now)

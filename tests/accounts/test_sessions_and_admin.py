@@ -150,3 +150,39 @@ def test_admin_create_prints_a_one_time_password_that_forces_a_change(
         check=False,
     )
     assert again.returncode == 1 and "valid e-mail" in again.stderr
+
+
+def _one_time_password(engine: Engine, clock: FrozenClock) -> str:
+    with new_session(engine, write=True) as session, session.begin():
+        _, password = accounts.create_admin(
+            session, email="root@example.org", name="Root", now=clock.now(), actor="test"
+        )
+    return password
+
+
+def test_a_one_time_password_is_refused_once_its_hours_are_over(
+    web: TestClient, loaded: Engine, clock: FrozenClock, settings: Settings
+) -> None:
+    password = _one_time_password(loaded, clock)
+    clock.advance(timedelta(hours=24))  # GOVAI_ONE_TIME_PASSWORD_HOURS' default, to the second
+    for lang, message in (
+        ("en", "This one-time password has expired: it worked for 24 hours"),
+        ("fr", "Ce mot de passe à usage unique a expiré : il fonctionnait pendant 24 heures"),
+    ):
+        refused = sign_in(web, email_address="root@example.org", password=password, lang=lang)
+        assert refused.status_code == 400 and 'role="alert"' in refused.text
+        assert message in refused.text
+    assert web.get("/api/v1/me").status_code == 401  # no sign-in, not even a pending change
+    assert web.get("/en/account/password").headers["location"].startswith("/en/account/sign-in")
+
+    password = _one_time_password(loaded, clock)  # a new one, made now
+    clock.advance(timedelta(hours=23, minutes=59, seconds=59))
+    first = sign_in(web, email_address="root@example.org", password=password)
+    assert first.status_code == 303 and first.headers["location"] == "/en/account/password"
+
+    web.cookies.clear()
+    settings.one_time_password_hours = 48
+    password = _one_time_password(loaded, clock)
+    clock.advance(timedelta(hours=47))
+    late = sign_in(web, email_address="root@example.org", password=password)
+    assert late.status_code == 303 and late.headers["location"] == "/en/account/password"

@@ -153,3 +153,16 @@ def test_given_up_messages_are_listed_and_tried_again_on_request(
     with new_session(loaded) as session:
         assert outbox.status(session) == {"sent": 3, "waiting": 0, "given_up": 0}
         assert outbox.unsent(session) == []
+
+
+def test_a_message_over_a_thousand_bytes_goes_out_in_crlf_lines(
+    settings: Settings, clock: FrozenClock, mailbox: Mailbox
+) -> None:
+    body = "Une ligne de texte, en français.\n" * 40  # over 1000 bytes, short lines
+    message = mail.compose(
+        settings, to="ivy@example.org", subject="Long", body=body, lang="fr", at=clock.now()
+    )
+    assert len(message.as_bytes()) > 1000
+    mail.deliver(settings, recipient="ivy@example.org", raw=message.as_bytes())
+    received = mailbox.last_to("ivy@example.org").get_content()
+    assert received.splitlines() == body.splitlines()  # whole, line by line
