@@ -48,8 +48,9 @@ def path(lang: str, *parts: str) -> str:
 def deadline_panel(
     competition: Competition, phase: Phase, opens_at: datetime | None, now: datetime, lang: str
 ) -> Deadline:
-    """Before the deadline a countdown from the server's clock; after it, when it closed."""
-    zone, deadline = competition.timezone, competition.submission_deadline
+    """Before the deadline a countdown from the server's clock; after it, when it closed. The
+    deadline is the one enforced, grace period included."""
+    zone, deadline = competition.timezone, service.entries_close_at(competition)
     shown = fmt.moment(deadline, zone, lang)
     if now >= deadline:
         return Deadline("closed", shown)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from threading import Lock
 from typing import Any, TypeVar
 
@@ -51,6 +51,13 @@ def schedule(session: Session, *, competition: Competition) -> dict[Phase, datet
         select(ScheduledPhase).where(ScheduledPhase.competition_id == competition.id)
     ).all()
     return {Phase(row.phase): row.starts_at for row in rows}
+
+
+def entries_close_at(competition: Competition) -> datetime:
+    """When entries stop being taken: the posted deadline plus any grace period. The one
+    closing time, enforced by the submission service and shown by the pages (a team's own
+    extension may move that team's later: ``app.submissions.service.deadline_of``)."""
+    return competition.submission_deadline + timedelta(seconds=competition.grace_period_seconds)
 
 
 def override_of(competition: Competition) -> Override | None:

@@ -8,7 +8,7 @@ same entry at once are serialized: the second sees the first's result.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -85,14 +85,10 @@ def extension_of(session: Session, *, team: Team) -> DeadlineExtension | None:
     return session.exec(query).first()
 
 
-def base_deadline(competition: Competition) -> datetime:
-    return competition.submission_deadline + timedelta(seconds=competition.grace_period_seconds)
-
-
 def deadline_of(session: Session, *, team: Team, competition: Competition) -> datetime:
     """The team's deadline: the competition's, plus any grace, or the team's extension."""
     extension = extension_of(session, team=team)
-    deadline = base_deadline(competition)
+    deadline = competitions.entries_close_at(competition)
     return max(deadline, extension.until) if extension else deadline
 
 
@@ -419,9 +415,9 @@ def grant_extension(
     """Move one team's deadline to ``until`` (after the competition's), replacing any earlier
     extension. Audited."""
     competition = teams.competition_of(session, team=team)
-    if until <= base_deadline(competition):
+    if until <= competitions.entries_close_at(competition):
         message = N_("An extension ends after the competition's deadline, %(utc)s UTC.")
-        at = base_deadline(competition).strftime("%Y-%m-%d %H:%M:%S")
+        at = competitions.entries_close_at(competition).strftime("%Y-%m-%d %H:%M:%S")
         raise FormInvalid([validation.FieldError("until", message, {"utc": at})])
     row = extension_of(session, team=team) or DeadlineExtension(
         team_id=pk(team), until=until, reason=reason, granted_by=actor

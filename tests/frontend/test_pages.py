@@ -15,6 +15,8 @@ from sqlalchemy import text
 from app.core.clock import FrozenClock
 from app.core.config import Settings
 from app.core.db import make_engine
+from app.main import create_app
+from tests.conftest import SMALL_COMPETITION, load
 
 HOME = "/{lang}/competitions/g7-govai-2025"
 NAMES = {"en": "G7 GovAI Grand Challenge 2025", "fr": "Grand Défi IAgouv du G7 2025"}
@@ -170,6 +172,27 @@ def test_closed_note_after_the_deadline(fe_client: TestClient, fe_clock: FrozenC
     assert "Submissions close in" not in text_en
     text_fr = words(fe_client.get(HOME.format(lang="fr")).text)
     assert "La période de soumission s’est terminée le 1er décembre 2025 à 15 h (HE)." in text_fr
+
+
+def test_the_deadline_shown_is_the_one_enforced_grace_included(
+    fe_settings: Settings, fe_clock: FrozenClock
+) -> None:
+    """The HackQc fixture's deadline is 12:00 Montreal time with a 60 s grace: entries are taken
+    until 12:01:00, so the page counts down to 12:01:00 and says closed only from then (it used
+    to say closed at 12:00 while the server still took entries)."""
+    engine = make_engine(fe_settings)
+    load(engine, SMALL_COMPETITION)
+    engine.dispose()
+    page = "/{lang}/competitions/hackqc-coeur-ia"
+    with TestClient(create_app(fe_settings, clock=fe_clock)) as client:
+        fe_clock.set(datetime(2026, 6, 14, 16, 0, 30, tzinfo=UTC))  # in the grace period
+        during = client.get(page.format(lang="en")).text
+        assert "Submissions close in" in words(during)
+        assert '<time datetime="2026-06-14T16:01:00Z">' in during
+        fe_clock.set(datetime(2026, 6, 14, 16, 1, tzinfo=UTC))
+        after = words(client.get(page.format(lang="fr")).text)
+        assert "La période de soumission s’est terminée le" in after
+        assert "12 h 01" in after
 
 
 def test_money_in_the_page_locale(fe_client: TestClient) -> None:
