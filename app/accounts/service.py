@@ -287,7 +287,8 @@ def change_password(
     now: datetime,
 ) -> None:
     """Change one's password; ``current`` is None only when a one-time password was just used.
-    The person is told by mail, queued with the change (a refused change sends nothing)."""
+    Every session of the account ends (a page that keeps the person signed in starts a new
+    one); the person is told by mail, queued with the change (a refused change sends nothing)."""
     credential = session.get(PasswordCredential, user.id)
     if current is not None and (
         credential is None or not verify_password(credential.password_hash, current)
@@ -295,6 +296,7 @@ def change_password(
         raise FieldError(N_("Your current password is not right."), field="current_password")
     check_new_password(password, password_confirm, email=user.email)
     set_password(session, user=user, password=password, now=now, action="user.password_changed")
+    identity.end_sessions(session, user=user, now=now, actor=f"user:{user.id}")
     mails.send_password_changed(session, settings, user=user, now=now)
 
 

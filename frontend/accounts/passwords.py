@@ -18,7 +18,6 @@ from app.core.config import Settings
 from app.core.db import SessionDep
 from app.core.errors import TooManyRequests
 from app.core.i18n import translator
-from app.identity import service as identity
 from app.identity.dependencies import ActorDep
 from frontend.accounts.common import (
     Form,
@@ -322,6 +321,5 @@ def change_password(
             {},
             one_time=one_time,
         )
-    identity.end_sessions(session, user=user, now=now, actor=f"user:{user.id}")
-    sessions.start(request, session, user=user, now=now)
+    sessions.start(request, session, user=user, now=now)  # the service ended every other one
     return see_other(f"/{lang}/account/profile?notice=password-changed")
