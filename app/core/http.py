@@ -141,7 +141,7 @@ class AdmissionMiddleware:
     A request is admitted once its body has arrived (``app.core.limits.BodyLimitMiddleware``
     is outside this one), so a slow client holds no slot. The probes in ``UNADMITTED`` are never
     queued: ``/healthz`` needs no thread nor session, ``/readyz`` brings its own thread and
-    bound (``app.health.probe``), so both answer while every slot is taken.
+    bound (``app.health.router.ReadinessCheck``), so both answer while every slot is taken.
     """
 
     UNADMITTED = frozenset({"/healthz", "/readyz"})

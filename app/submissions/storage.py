@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from app.core.errors import AppError
+from app.core.errors import AppError, UnsupportedMediaType
 from app.core.i18n import N_
 
 CHUNK = 64 * 1024
@@ -43,8 +43,8 @@ class TooLarge(AppError):
     status, kind, title = 413, "content-too-large", N_("Content too large")
 
 
-class UnsupportedType(AppError):
-    status, kind, title = 415, "unsupported-media-type", N_("Unsupported media type")
+class UnsupportedType(UnsupportedMediaType):
+    """A file whose first bytes are none of the competition's allowed kinds."""
 
 
 @dataclass(frozen=True)
