@@ -12,6 +12,7 @@ import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
@@ -23,7 +24,7 @@ from app.core.clock import ClockDep
 from app.core.db import SessionDep
 from app.core.errors import NotFound
 from app.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, as_language, gettext, translator
-from frontend import guards, views
+from frontend import guards, refusals, views
 from frontend.accounts import routers as account_routers
 from frontend.accounts.common import remember_actor
 from frontend.assets import AssetFiles
@@ -44,7 +45,14 @@ def looks_like_language(prefix: str) -> bool:
 
 class PageRoute(APIRoute):
     """A page route matches only under a prefix that could name a language: never ``/api/...``,
-    whose unknown paths stay problem+json 404s (and its known paths keep their 405s)."""
+    whose unknown paths stay problem+json 404s (and its known paths keep their 405s). A page
+    that accepts POST is ``guarded``: its CSRF token checked, its refusals answered in one
+    place (``frontend.refusals``)."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if "POST" in (kwargs.get("methods") or ()):
+            endpoint = refusals.guarded(endpoint)
+        super().__init__(path, endpoint, **kwargs)
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         match, child = super().matches(scope)

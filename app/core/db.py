@@ -7,6 +7,7 @@ so a response never claims a success the database did not keep.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -29,9 +30,11 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
+logger = logging.getLogger(__name__)
 
 _HOLDS_TURN = "govai_holds_write_turn"
 _AFTER_COMMIT = "govai_after_commit"
+_KEPT = "govai_kept_through_rollback"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -187,16 +190,46 @@ def _forget_tasks(session: Session, previous_transaction: Any) -> None:
         session.info.pop(_AFTER_COMMIT, None)
 
 
+def keep_through_rollback(session: Session, write: Callable[[Session], None]) -> None:
+    """Do ``write(session)`` now, in the request's transaction, and do it again in a short
+    transaction of its own if that one is rolled back (the request is refused).
+
+    For the few writes that must outlive a refusal, on purpose: failure counters and rate-limit
+    hits, so that a refused sign-in still counts. ``write`` must not itself refuse (raise): it
+    records, and the caller decides afterwards.
+    """
+    write(session)
+    session.info.setdefault(_KEPT, []).append(write)
+
+
+def refuse(session: Session) -> None:
+    """Roll back everything the request wrote, then commit what it asked to keep through the
+    rollback (``keep_through_rollback``) in a transaction of its own. The one way a refused
+    request ends, for the API (``get_session``) and the pages (``frontend.refusals``)."""
+    kept = session.info.pop(_KEPT, [])
+    session.rollback()
+    if not kept:
+        return
+    try:
+        for write in kept:
+            write(session)
+        session.commit()
+    except Exception:  # the refusal stands; losing a counter must not hide it
+        session.rollback()
+        logger.exception("writes kept through a refused request's rollback were lost")
+
+
 def get_session(request: Request, background: BackgroundTasks) -> Iterator[Session]:
-    """One session per request, committed on success, rolled back on error; then the tasks
-    registered with ``after_commit`` run in the background."""
+    """One session per request, committed on success, refused (rolled back, see ``refuse``) on
+    error; then the tasks registered with ``after_commit`` run in the background."""
     engine: Engine = request.app.state.engine
     with new_session(engine, write=request.method in WRITE_METHODS) as session:
         try:
             yield session
             session.commit()
+            session.info.pop(_KEPT, None)
         except BaseException:
-            session.rollback()
+            refuse(session)
             raise
         for task in session.info.pop(_AFTER_COMMIT, []):
             background.add_task(task, request.app.state)

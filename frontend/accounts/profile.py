@@ -13,24 +13,17 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from app.accounts import service as accounts
-from app.accounts.csrf import CsrfFailed, verify_form_token
 from app.competitions.catalogue_schemas import country_codes
 from app.core.clock import ClockDep
 from app.core.db import SessionDep
-from app.core.errors import AppError
 from app.core.i18n import N_, gettext, translator
 from app.identity import service as identity
 from app.identity.models import User
 from app.identity.permissions import Permission
 from app.identity.schemas import AgeBracket, ProfileIn, Sector
-from frontend.accounts.common import (
-    Form,
-    form_page,
-    page_router,
-    refused_page,
-    see_other,
-)
+from frontend.accounts.common import FieldsRefused, Form, form_page, page_router, see_other
 from frontend.guards import CurrentUser, PageLang, SignedIn
+from frontend.refusals import on_refusal
 
 router = page_router()
 Text = Annotated[str, FormField(max_length=2000)]
@@ -112,6 +105,7 @@ def profile(
 
 
 @router.post("/{lang}/account/profile")
+@on_refusal(_profile_page)
 def save_profile(
     request: Request,
     lang: PageLang,
@@ -119,7 +113,6 @@ def save_profile(
     clock: ClockDep,
     actor: SignedIn,
     user: CurrentUser,
-    csrf_token: Text = "",
     name: Text = "",
     country_of_residence: Text = "",
     sector: Text = "",
@@ -135,34 +128,10 @@ def save_profile(
             strict=True,
         )
     )
-    _ = translator(lang)
-    try:
-        verify_form_token(request, csrf_token)
-        identity.authorize(actor, Permission.EDIT_OWN_PROFILE)
-        changes = _validated(values, lang)
-        identity.update_profile(session, user=user, changes=changes, now=clock.now())
-    except (CsrfFailed, AppError) as exc:
-        session.rollback()  # a refusal keeps nothing the service wrote before refusing
-        return refused_page(
-            request,
-            lang,
-            "account/profile.html",
-            _("Your profile"),
-            exc,
-            values,
-            **_profile_context(session, user, lang),
-        )
-    except _Invalid as invalid:
-        return _profile_page(
-            request, lang, session, user, Form(values, errors=invalid.errors), status=400
-        )
+    identity.authorize(actor, Permission.EDIT_OWN_PROFILE)
+    changes = _validated(values, lang)
+    identity.update_profile(session, user=user, changes=changes, now=clock.now())
     return see_other(f"/{lang}/account/profile?notice=saved")
-
-
-class _Invalid(Exception):
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("invalid profile")
-        self.errors = errors
 
 
 def _validated(values: dict[str, str], lang: str) -> dict[str, object]:
@@ -174,8 +143,8 @@ def _validated(values: dict[str, str], lang: str) -> dict[str, object]:
         return ProfileIn.model_validate(given).model_dump(mode="json")
     except ValidationError as exc:
         fields = {str(error["loc"][0]) for error in exc.errors() if error.get("loc")}
-        raise _Invalid(
-            {name: gettext(lang, FIELD_PROBLEMS[name]) for name in FIELDS if name in fields}
+        raise FieldsRefused(
+            {name: FIELD_PROBLEMS[name] for name in FIELDS if name in fields}
         ) from exc
 
 
