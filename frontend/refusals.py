@@ -131,7 +131,12 @@ def _refusal_page(request: Request, lang: str, form: Form) -> Response:
 def _needed(render: Callable[..., Response]) -> list[str]:
     """The parameters ``render`` has no default for."""
     parameters = inspect.signature(render).parameters.values()
-    return [p.name for p in parameters if p.default is inspect.Parameter.empty]
+    variadic = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    return [
+        p.name
+        for p in parameters
+        if p.default is inspect.Parameter.empty and p.kind not in variadic
+    ]
 
 
 def _text(value: object) -> str | None:

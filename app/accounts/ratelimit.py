@@ -1,8 +1,8 @@
 """Rate limits in fixed windows, counted in the database so every worker and restart shares them.
 
-``hit`` counts in the caller's transaction: a request that is refused afterwards with an
-exception rolls its hit back, so callers that must count failures (sign-in) answer them with a
-response rather than an exception. The OAuth token endpoint calls ``hit`` the same way.
+``hit`` counts in the caller's transaction and keeps the count through its rollback
+(``app.core.db.keep_through_rollback``): a request refused afterwards, by this limit or any
+other rule, still counts, so refusals can be exceptions like any other.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
 from app.accounts.models import RateLimitWindow
+from app.core.db import keep_through_rollback
 from app.core.errors import TooManyRequests
 from app.core.i18n import N_
 
@@ -33,15 +34,18 @@ def hit(session: Session, *, key: str, limit: int, window_seconds: int, now: dat
     Atomic across processes: an upsert that increments and returns the count in one statement.
     Windows of ``key`` that have ended are deleted on the way.
     """
-    start = window_start(now, window_seconds)
-    key = key[:255]
-    hits = _increment(session, key=key, start=start)
-    session.execute(
-        delete(RateLimitWindow).where(
-            col(RateLimitWindow.key) == key, col(RateLimitWindow.window_start) < start
+    start, key, counted = window_start(now, window_seconds), key[:255], [0]
+
+    def count(session: Session) -> None:
+        counted[0] = _increment(session, key=key, start=start)
+        session.execute(
+            delete(RateLimitWindow).where(
+                col(RateLimitWindow.key) == key, col(RateLimitWindow.window_start) < start
+            )
         )
-    )
-    if hits > limit:
+
+    keep_through_rollback(session, count)
+    if counted[0] > limit:
         ends = start + timedelta(seconds=window_seconds)
         retry_after = max(1, math.ceil((ends - now).total_seconds()))
         raise TooManyRequests(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, NoReturn
 
 from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session, col, select
@@ -26,8 +26,8 @@ from app.accounts.passwords import (
 from app.audit import service as audit
 from app.competitions.lifecycle import Role
 from app.core.config import Settings
-from app.core.db import pk
-from app.core.errors import BadRequest
+from app.core.db import keep_through_rollback, pk
+from app.core.errors import BadRequest, Forbidden
 from app.core.i18n import N_
 from app.identity import service as identity
 from app.identity.models import User
@@ -308,23 +308,34 @@ def has_password(session: Session, *, user: User) -> bool:
 # --- sign-in ----------------------------------------------------------------------------
 
 
+VERIFY_FIRST = N_("Confirm your e-mail address first: open the link we sent you.")
+
+
+class SignInRefused(BadRequest):
+    kind, title = "sign-in-refused", N_("Sign-in refused")
+
+
+class UnverifiedSignIn(Forbidden):
+    kind, title = "email-unverified", N_("E-mail address not confirmed")
+
+
 @dataclass(frozen=True)
 class SignIn:
-    outcome: Literal[
-        "signed_in", "must_change_password", "one_time_expired", "unverified", "refused"
-    ]
-    user: User | None = None
-    locked_until: datetime | None = None
+    outcome: Literal["signed_in", "must_change_password"]
+    user: User
 
 
 def sign_in(
     session: Session, *, settings: Settings, email: str, password: str, now: datetime
 ) -> SignIn:
-    """Check an e-mail and password. Raises ``TooManyRequests`` while the address is locked.
+    """Check an e-mail and password; refuse (raise) unless they sign someone in.
 
-    A wrong password counts toward the lockout. A one-time password works once, within
-    ``settings.one_time_password_hours`` of being made: it is spent here, and the person must
-    set a new password before the account can be used. Once expired it signs no one in.
+    ``TooManyRequests`` while the address is locked; ``SignInRefused`` for a wrong e-mail or
+    password, which counts toward the lockout through the request's rollback (the count is kept
+    with ``keep_through_rollback``); ``UnverifiedSignIn`` for an address not yet confirmed. A
+    one-time password works once, within ``settings.one_time_password_hours`` of being made: it
+    is spent here, and the person must set a new password before the account can be used. Once
+    expired it signs no one in.
     """
     email = email.strip().lower()
     lockout.check(session, email=email, now=now)
@@ -332,25 +343,51 @@ def sign_in(
     credential = session.get(PasswordCredential, user.id) if user else None
     stored = credential.password_hash if credential else None
     if user is None or not user.is_active or not verify_password(stored, password):
-        locked = lockout.record_failure(
-            session, email=email, user_id=user.id if user else None, now=now, settings=settings
-        )
-        return SignIn("refused", locked_until=locked)
-    assert credential is not None and stored is not None
+        _count_failure(session, email=email, user=user, settings=settings, now=now)
+    assert user is not None and credential is not None and stored is not None
     lockout.clear(session, email=email)
     if credential.must_change_password and _expired(credential, settings=settings, now=now):
-        return SignIn("one_time_expired", user)
+        raise SignInRefused(ONE_TIME_EXPIRED, hours=settings.one_time_password_hours)
     if credential.must_change_password:
         credential.password_hash = None  # spent
         session.add(credential)
         session.flush()
         return SignIn("must_change_password", user)
     if user.email_verified_at is None:
-        return SignIn("unverified", user)
+        raise UnverifiedSignIn(VERIFY_FIRST)
     if needs_rehash(stored):
         credential.password_hash = hash_password(password)
         session.add(credential)
     return SignIn("signed_in", user)
+
+
+ONE_TIME_EXPIRED = N_(
+    "This one-time password has expired: it worked for %(hours)s hours after it was made. "
+    "Ask an administrator for a new one: the command govai admin create makes another."
+)
+
+
+def _count_failure(
+    session: Session, *, email: str, user: User | None, settings: Settings, now: datetime
+) -> NoReturn:
+    """Count a wrong e-mail or password toward the lockout, kept through the refusal."""
+    locked: list[datetime | None] = [None]
+
+    def count(session: Session) -> None:
+        user_id = user.id if user else None
+        locked[0] = lockout.record_failure(
+            session, email=email, user_id=user_id, now=now, settings=settings
+        )
+
+    keep_through_rollback(session, count)
+    if locked[0] is not None:
+        raise SignInRefused(
+            N_(
+                "The e-mail address or the password is not right. After too many "
+                "failed attempts, this account is locked for a while."
+            )
+        )
+    raise SignInRefused(N_("The e-mail address or the password is not right."))
 
 
 def _expired(credential: PasswordCredential, *, settings: Settings, now: datetime) -> bool:

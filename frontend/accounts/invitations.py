@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Form as FormField
 from fastapi import Path, Request
 from fastapi.responses import Response
 
-from app.accounts.csrf import CsrfFailed, verify_form_token
 from app.competitions import service as competitions
 from app.competitions.schemas import localized
 from app.core.clock import ClockDep
@@ -17,12 +15,9 @@ from app.core.errors import AppError
 from app.core.i18n import N_, translator
 from app.identity import service as identity
 from app.identity.permissions import Permission
-from frontend.accounts.common import (
-    form_page,
-    page_router,
-    refused_page,
-)
+from frontend.accounts.common import Form, form_page, page_router
 from frontend.guards import CurrentUser, PageLang, SignedIn
+from frontend.refusals import on_refusal
 from frontend.rendering import render
 from frontend.views import Page
 
@@ -54,7 +49,23 @@ def invitation(
     )
 
 
+def _invitation_refused(request: Request, lang: str, code: str, form: Form) -> Response:
+    _ = translator(lang)
+    return form_page(
+        request,
+        lang,
+        "account/invitation.html",
+        _("Invitation"),
+        form=form,
+        role=None,
+        competition=None,
+        invited=None,
+        action=f"/{lang}/invitations/{code}",
+    )
+
+
 @router.post("/{lang}/invitations/{code}")
+@on_refusal(_invitation_refused)
 def accept(
     request: Request,
     lang: PageLang,
@@ -63,28 +74,11 @@ def accept(
     clock: ClockDep,
     actor: SignedIn,
     user: CurrentUser,
-    csrf_token: Annotated[str, FormField(max_length=2000)] = "",
 ) -> Response:
     """Take the role: once, before it expires, only by the person it was sent to."""
     _ = translator(lang)
-    try:
-        verify_form_token(request, csrf_token)
-        identity.authorize(actor, Permission.ACCEPT_INVITATION)
-        grant = identity.accept_invitation(session, code=code, user=user, now=clock.now())
-    except (CsrfFailed, AppError) as exc:
-        session.rollback()  # a refusal keeps nothing the service wrote before refusing
-        return refused_page(
-            request,
-            lang,
-            "account/invitation.html",
-            _("Invitation"),
-            exc,
-            {},
-            role=None,
-            competition=None,
-            invited=None,
-            action=f"/{lang}/invitations/{code}",
-        )
+    identity.authorize(actor, Permission.ACCEPT_INVITATION)
+    grant = identity.accept_invitation(session, code=code, user=user, now=clock.now())
     competition = competitions.get_competition_by_id(
         session, competition_id=grant.competition_id or 0
     )

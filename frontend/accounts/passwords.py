@@ -12,12 +12,12 @@ from sqlmodel import Session
 
 from app.accounts import service as accounts
 from app.accounts import sessions
-from app.accounts.csrf import CsrfFailed, verify_form_token
 from app.core.clock import ClockDep
 from app.core.config import Settings
 from app.core.db import SessionDep
-from app.core.errors import TooManyRequests
+from app.core.errors import AppError
 from app.core.i18n import translator
+from app.identity.actor import Actor
 from app.identity.dependencies import ActorDep
 from frontend.accounts.common import (
     Form,
@@ -29,11 +29,11 @@ from frontend.accounts.common import (
     to_sign_in,
 )
 from frontend.guards import PageLang
+from frontend.refusals import on_refusal
 
 router = page_router()
 Text = Annotated[str, FormField(max_length=2000)]
 Secret = Annotated[str, FormField(max_length=4096)]
-Refusal = (CsrfFailed, TooManyRequests, accounts.FieldError)
 
 
 def _local_only(request: Request, lang: str) -> Response | None:
@@ -43,12 +43,9 @@ def _local_only(request: Request, lang: str) -> Response | None:
     return None
 
 
-def _mail_request(
-    request: Request, session: Session, now: datetime, csrf_token: str, email: str
-) -> str:
-    """What every form that asks for an e-mail checks first: its CSRF token, the mail rate
-    limits (per address and per account), and the address itself. Returns the address."""
-    verify_form_token(request, csrf_token)
+def _mail_request(request: Request, session: Session, now: datetime, email: str) -> str:
+    """What every form that asks for an e-mail checks first: the mail rate limits (per address
+    and per account), and the address itself. Returns the address."""
     limit(request, session, kind="mail", email=email, now=now)
     return accounts.check_email(email)
 
@@ -56,12 +53,20 @@ def _mail_request(
 # --- registration ----------------------------------------------------------------------
 
 
-def _register_page(request: Request, lang: str, **context: Any) -> Response:
+def _register_page(
+    request: Request, lang: str, form: Form | None = None, **context: Any
+) -> Response:
     _ = translator(lang)
     hours = request.app.state.settings.verification_link_hours
     context.setdefault("sent", None)
     return form_page(
-        request, lang, "account/register.html", _("Create an account"), hours=hours, **context
+        request,
+        lang,
+        "account/register.html",
+        _("Create an account"),
+        form=form,
+        hours=hours,
+        **context,
     )
 
 
@@ -71,12 +76,12 @@ def register_form(request: Request, lang: PageLang) -> Response:
 
 
 @router.post("/{lang}/account/register")
+@on_refusal(_register_page)
 def register(
     request: Request,
     lang: PageLang,
     session: SessionDep,
     clock: ClockDep,
-    csrf_token: Text = "",
     name: Text = "",
     email: Text = "",
     password: Secret = "",
@@ -84,32 +89,17 @@ def register(
 ) -> Response:
     if (redirect := _local_only(request, lang)) is not None:
         return redirect
-    values = {"name": name, "email": email}
-    try:
-        verify_form_token(request, csrf_token)
-        limit(request, session, kind="mail", email=email, now=clock.now())
-        accounts.register(
-            session,
-            settings=request.app.state.settings,
-            email=email,
-            name=name,
-            password=password,
-            password_confirm=password_confirm,
-            lang=lang,
-            now=clock.now(),
-        )
-    except Refusal as exc:
-        _ = translator(lang)
-        return refused_page(
-            request,
-            lang,
-            "account/register.html",
-            _("Create an account"),
-            exc,
-            values,
-            sent=None,
-            hours=request.app.state.settings.verification_link_hours,
-        )
+    limit(request, session, kind="mail", email=email, now=clock.now())
+    accounts.register(
+        session,
+        settings=request.app.state.settings,
+        email=email,
+        name=name,
+        password=password,
+        password_confirm=password_confirm,
+        lang=lang,
+        now=clock.now(),
+    )
     return _register_page(request, lang, sent=email.strip())
 
 
@@ -132,70 +122,65 @@ def verify(
     return form_page(request, lang, "account/verify.html", title, verified=user.email)
 
 
+def _verify_page(request: Request, lang: str, form: Form) -> Response:
+    _ = translator(lang)
+    title = _("Confirm your e-mail address")
+    return form_page(request, lang, "account/verify.html", title, form=form, verified=None)
+
+
 @router.post("/{lang}/account/verify")
+@on_refusal(_verify_page)
 def resend_verification(
     request: Request,
     lang: PageLang,
     session: SessionDep,
     clock: ClockDep,
-    csrf_token: Text = "",
     email: Text = "",
 ) -> Response:
     if (redirect := _local_only(request, lang)) is not None:
         return redirect
     _ = translator(lang)
-    title = _("Confirm your e-mail address")
-    try:
-        address = _mail_request(request, session, clock.now(), csrf_token, email)
-        accounts.resend_verification(
-            session, settings=request.app.state.settings, email=address, now=clock.now()
-        )
-    except Refusal as exc:
-        return refused_page(
-            request, lang, "account/verify.html", title, exc, {"email": email}, verified=None
-        )
+    address = _mail_request(request, session, clock.now(), email)
+    accounts.resend_verification(
+        session, settings=request.app.state.settings, email=address, now=clock.now()
+    )
     notice = _(
         "If %(email)s has an account waiting for confirmation, we sent it a new link.",
         email=address,
     )
-    return form_page(
-        request, lang, "account/verify.html", title, form=Form(notice=notice), verified=None
-    )
+    return _verify_page(request, lang, Form(notice=notice))
 
 
 # --- forgotten password ----------------------------------------------------------------
 
 
+def _forgot_page(request: Request, lang: str, form: Form | None = None) -> Response:
+    _ = translator(lang)
+    title = _("Reset your password")
+    return form_page(request, lang, "account/forgot_password.html", title, form=form)
+
+
 @router.get("/{lang}/account/forgot-password")
 def forgot_password_form(request: Request, lang: PageLang) -> Response:
-    if (redirect := _local_only(request, lang)) is not None:
-        return redirect
-    _ = translator(lang)
-    return form_page(request, lang, "account/forgot_password.html", _("Reset your password"))
+    return _local_only(request, lang) or _forgot_page(request, lang)
 
 
 @router.post("/{lang}/account/forgot-password")
+@on_refusal(_forgot_page)
 def forgot_password(
     request: Request,
     lang: PageLang,
     session: SessionDep,
     clock: ClockDep,
-    csrf_token: Text = "",
     email: Text = "",
 ) -> Response:
     if (redirect := _local_only(request, lang)) is not None:
         return redirect
     _ = translator(lang)
-    title = _("Reset your password")
-    try:
-        address = _mail_request(request, session, clock.now(), csrf_token, email)
-        accounts.request_password_reset(
-            session, settings=request.app.state.settings, email=address, now=clock.now()
-        )
-    except Refusal as exc:
-        return refused_page(
-            request, lang, "account/forgot_password.html", title, exc, {"email": email}
-        )
+    address = _mail_request(request, session, clock.now(), email)
+    accounts.request_password_reset(
+        session, settings=request.app.state.settings, email=address, now=clock.now()
+    )
     minutes = request.app.state.settings.reset_link_minutes
     notice = _(
         "If %(email)s has an account, we sent it a link to choose a new password. The "
@@ -203,7 +188,7 @@ def forgot_password(
         email=address,
         minutes=minutes,
     )
-    return form_page(request, lang, "account/forgot_password.html", title, form=Form(notice=notice))
+    return _forgot_page(request, lang, Form(notice=notice))
 
 
 @router.get("/{lang}/account/reset-password")
@@ -223,44 +208,58 @@ def reset_password_form(
     return form_page(request, lang, "account/reset_password.html", title, token=token)
 
 
+def _reset_refused(request: Request, lang: str, form: Form, exc: AppError, token: str) -> Response:
+    """The form again; a link that no longer works leaves no form to fill."""
+    _ = translator(lang)
+    link = None if isinstance(exc, accounts.LinkRefused) else token
+    return form_page(
+        request,
+        lang,
+        "account/reset_password.html",
+        _("Choose a new password"),
+        form=Form(message=form.message, errors=form.errors),
+        token=link,
+    )
+
+
 @router.post("/{lang}/account/reset-password")
+@on_refusal(_reset_refused)
 def reset_password(
     request: Request,
     lang: PageLang,
     session: SessionDep,
     clock: ClockDep,
-    csrf_token: Text = "",
     token: Text = "",
     password: Secret = "",
     password_confirm: Secret = "",
 ) -> Response:
     if (redirect := _local_only(request, lang)) is not None:
         return redirect
-    _ = translator(lang)
-    title = _("Choose a new password")
-    try:
-        verify_form_token(request, csrf_token)
-        accounts.reset_password(
-            session,
-            settings=request.app.state.settings,
-            secret=token,
-            password=password,
-            password_confirm=password_confirm,
-            now=clock.now(),
-        )
-    except accounts.LinkRefused as exc:
-        return refused_page(
-            request, lang, "account/reset_password.html", title, exc, {}, token=None
-        )
-    except Refusal as exc:
-        return refused_page(
-            request, lang, "account/reset_password.html", title, exc, {}, token=token
-        )
+    accounts.reset_password(
+        session,
+        settings=request.app.state.settings,
+        secret=token,
+        password=password,
+        password_confirm=password_confirm,
+        now=clock.now(),
+    )
     sessions.end(request, session, clock.now())
     return see_other(f"/{lang}/account/sign-in?notice=password-reset")
 
 
 # --- changing one's password -----------------------------------------------------------
+
+
+def _change_page(request: Request, lang: str, actor: Actor, form: Form | None = None) -> Response:
+    _ = translator(lang)
+    return form_page(
+        request,
+        lang,
+        "account/change_password.html",
+        _("Change your password"),
+        form=Form(message=form.message, errors=form.errors) if form else None,
+        one_time=actor.user is None,
+    )
 
 
 @router.get("/{lang}/account/password")
@@ -270,24 +269,17 @@ def change_password_form(
     one_time = sessions.pending_user(request, session, clock.now()) is not None
     if actor.user is None and not one_time:
         return to_sign_in(request, lang)
-    _ = translator(lang)
-    return form_page(
-        request,
-        lang,
-        "account/change_password.html",
-        _("Change your password"),
-        one_time=one_time and actor.user is None,
-    )
+    return _change_page(request, lang, actor)
 
 
 @router.post("/{lang}/account/password")
+@on_refusal(_change_page)
 def change_password(
     request: Request,
     lang: PageLang,
     session: SessionDep,
     clock: ClockDep,
     actor: ActorDep,
-    csrf_token: Text = "",
     current_password: Secret = "",
     password: Secret = "",
     password_confirm: Secret = "",
@@ -298,28 +290,14 @@ def change_password(
     user = actor.user or sessions.pending_user(request, session, now)
     if user is None:
         return to_sign_in(request, lang)
-    one_time = actor.user is None
-    _ = translator(lang)
-    try:
-        verify_form_token(request, csrf_token)
-        accounts.change_password(
-            session,
-            settings=request.app.state.settings,
-            user=user,
-            current=None if one_time else current_password,
-            password=password,
-            password_confirm=password_confirm,
-            now=now,
-        )
-    except Refusal as exc:
-        return refused_page(
-            request,
-            lang,
-            "account/change_password.html",
-            _("Change your password"),
-            exc,
-            {},
-            one_time=one_time,
-        )
+    accounts.change_password(
+        session,
+        settings=request.app.state.settings,
+        user=user,
+        current=None if actor.user is None else current_password,
+        password=password,
+        password_confirm=password_confirm,
+        now=now,
+    )
     sessions.start(request, session, user=user, now=now)  # the service ended every other one
     return see_other(f"/{lang}/account/profile?notice=password-changed")

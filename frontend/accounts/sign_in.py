@@ -12,11 +12,9 @@ from fastapi.responses import Response
 
 from app.accounts import oidc, sessions
 from app.accounts import service as accounts
-from app.accounts.csrf import CsrfFailed, verify_form_token
 from app.core.clock import ClockDep
 from app.core.config import Settings
-from app.core.db import SessionDep
-from app.core.errors import AppError, TooManyRequests
+from app.core.db import SessionDep, refuse
 from app.core.i18n import N_, gettext, translator
 from app.identity import service as identity
 from app.identity.dependencies import ActorDep
@@ -25,24 +23,20 @@ from frontend.accounts.common import (
     form_page,
     limit,
     page_router,
-    refused_page,
+    refused,
     safe_next,
     see_other,
 )
 from frontend.guards import CurrentUser, PageLang
+from frontend.refusals import on_refusal
 
 router = page_router()
 Text = Annotated[str, FormField(max_length=2000)]
 Secret = Annotated[str, FormField(max_length=4096)]
 
-VERIFY_FIRST = N_("Confirm your e-mail address first: open the link we sent you.")
-ONE_TIME_EXPIRED = N_(
-    "This one-time password has expired: it worked for %(hours)s hours after it was made. "
-    "Ask an administrator for a new one: the command govai admin create makes another."
-)
 NOTICES = {
     "password-reset": N_("Your new password is saved. Sign in with it."),
-    "verify-first": VERIFY_FIRST,
+    "verify-first": accounts.VERIFY_FIRST,
     "signed-out-everywhere": N_(
         "You are signed out everywhere: on this browser and on every other one where you "
         "were signed in."
@@ -93,58 +87,29 @@ def sign_in_form(
     return _sign_in_page(request, lang, next_path=target, form=Form(notice=shown))
 
 
+def _sign_in_refused(request: Request, lang: str, form: Form, next: str = "") -> Response:
+    return _sign_in_page(request, lang, next_path=safe_next(next, lang), form=form)
+
+
 @router.post("/{lang}/account/sign-in")
+@on_refusal(_sign_in_refused)
 def sign_in(
     request: Request,
     lang: PageLang,
     session: SessionDep,
     clock: ClockDep,
-    csrf_token: Text = "",
     email: Text = "",
     password: Secret = "",
     next: Text = "",
 ) -> Response:
-    """Check the form's token, the limits and the lockout, then the password.
-
-    Refusals are answered with the form, never raised, so the failure counts are kept.
-    """
+    """The limits and the lockout, then the password. A refusal still counts toward them
+    (``keep_through_rollback``), though it keeps nothing else."""
     settings: Settings = request.app.state.settings
-    target, values, now = safe_next(next, lang), {"email": email}, clock.now()
+    target, now = safe_next(next, lang), clock.now()
     if not settings.local_accounts_enabled:
         return see_other(f"/{lang}/account/sign-in")
-    try:
-        verify_form_token(request, csrf_token)
-        limit(request, session, kind="sign-in", email=email, now=now)
-        result = accounts.sign_in(
-            session, settings=settings, email=email, password=password, now=now
-        )
-    except (CsrfFailed, TooManyRequests) as exc:
-        return _refused(request, lang, exc, values, target)
-    if result.outcome == "refused":
-        message = N_("The e-mail address or the password is not right.")
-        if result.locked_until is not None:
-            message = N_(
-                "The e-mail address or the password is not right. After too many "
-                "failed attempts, this account is locked for a while."
-            )
-        return _sign_in_page(
-            request,
-            lang,
-            form=Form(values, message=gettext(lang, message)),
-            status=400,
-            next_path=target,
-        )
-    assert result.user is not None
-    if result.outcome == "unverified":
-        text = gettext(lang, VERIFY_FIRST)
-        return _sign_in_page(
-            request, lang, form=Form(values, message=text), status=403, next_path=target
-        )
-    if result.outcome == "one_time_expired":
-        text = gettext(lang, ONE_TIME_EXPIRED, hours=settings.one_time_password_hours)
-        return _sign_in_page(
-            request, lang, form=Form(values, message=text), status=400, next_path=target
-        )
+    limit(request, session, kind="sign-in", email=email, now=now)
+    result = accounts.sign_in(session, settings=settings, email=email, password=password, now=now)
     if result.outcome == "must_change_password":
         sessions.start_pending_change(request, session, user=result.user, now=now)
         return see_other(f"/{lang}/account/password")
@@ -152,57 +117,30 @@ def sign_in(
     return see_other(target)
 
 
-def _refused(
-    request: Request, lang: str, exc: AppError, values: dict[str, str], target: str
-) -> Response:
-    settings: Settings = request.app.state.settings
+def _sign_out_page(request: Request, lang: str, form: Form) -> Response:
     _ = translator(lang)
-    return refused_page(
-        request,
-        lang,
-        "account/sign_in.html",
-        _("Sign in"),
-        exc,
-        values,
-        next=target,
-        action=f"/{lang}/account/sign-in",
-        oidc_enabled=settings.oidc_enabled,
-        local_enabled=settings.local_accounts_enabled,
-        provider=settings.oidc_display_name,
-        oidc_url=f"/{lang}/account/sign-in/oidc?next={quote(target, safe='')}",
-    )
+    return form_page(request, lang, "account/sign_out.html", _("Sign out"), form=form)
 
 
 @router.post("/{lang}/account/sign-out")
-def sign_out(
-    request: Request, lang: PageLang, session: SessionDep, clock: ClockDep, csrf_token: Text = ""
-) -> Response:
+@on_refusal(_sign_out_page)
+def sign_out(request: Request, lang: PageLang, session: SessionDep, clock: ClockDep) -> Response:
     """This browser's session ends: its row is deleted, so a copy of the cookie is dead too."""
-    try:
-        verify_form_token(request, csrf_token)
-    except CsrfFailed as exc:
-        _ = translator(lang)
-        return refused_page(request, lang, "account/sign_out.html", _("Sign out"), exc, {})
     sessions.end(request, session, clock.now())
     return see_other(f"/{lang}/")
 
 
 @router.post("/{lang}/account/sign-out-everywhere")
+@on_refusal(_sign_out_page)
 def sign_out_everywhere(
     request: Request,
     lang: PageLang,
     session: SessionDep,
     clock: ClockDep,
     user: CurrentUser,
-    csrf_token: Text = "",
 ) -> Response:
     """Every session of the person ends, this one too (audited as the admin's action is)."""
     now = clock.now()
-    try:
-        verify_form_token(request, csrf_token)
-    except CsrfFailed as exc:
-        _ = translator(lang)
-        return refused_page(request, lang, "account/sign_out.html", _("Sign out"), exc, {})
     identity.end_sessions(session, user=user, now=now, actor=f"user:{user.id}")
     sessions.end(request, session, now)
     return see_other(f"/{lang}/account/sign-in?notice=signed-out-everywhere")
@@ -237,13 +175,17 @@ async def oidc_callback(request: Request, session: SessionDep, clock: ClockDep) 
             oidc.user_for, session, claims=claims, lang=lang, now=clock.now()
         )
     except oidc.OidcRefused as exc:
+        await run_in_threadpool(refuse, session)  # a GET outside the pages' guard: by hand
         return _oidc_refused(request, lang, exc, target)
     await run_in_threadpool(sessions.start, request, session, user=user, now=clock.now())
     return see_other(target)
 
 
 def _oidc_refused(request: Request, lang: str, exc: oidc.OidcRefused, target: str) -> Response:
-    return _refused(request, lang, exc, {}, target)
+    form = refused(lang, exc, {})
+    return _sign_in_page(
+        request, lang, next_path=target, form=form, status=exc.status, headers=exc.headers
+    )
 
 
 callback_router = APIRouter(include_in_schema=False)

@@ -10,10 +10,8 @@ from fastapi import Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from app.accounts.csrf import CsrfFailed, verify_form_token
-from app.core.clock import ClockDep
+from app.core.clock import Clock, ClockDep
 from app.core.db import SessionDep
-from app.core.errors import AppError
 from app.core.i18n import N_, gettext, translator
 from app.identity import service as identity
 from app.identity.models import User
@@ -24,10 +22,10 @@ from frontend.accounts.common import (
     Form,
     form_page,
     page_router,
-    refused,
     see_other,
 )
 from frontend.guards import CurrentUser, PageLang, SignedIn
+from frontend.refusals import on_refusal
 
 router = page_router()
 Text = Annotated[str, FormField(max_length=2000)]
@@ -119,7 +117,14 @@ def tokens(
     )
 
 
+def _tokens_refused(
+    request: Request, lang: str, session: Session, clock: Clock, user: User, form: Form
+) -> Response:
+    return _page(request, lang, session, user, clock.now(), form=form)
+
+
 @router.post("/{lang}/account/tokens")
+@on_refusal(_tokens_refused)
 def create_token(
     request: Request,
     lang: PageLang,
@@ -127,38 +132,24 @@ def create_token(
     clock: ClockDep,
     actor: SignedIn,
     user: CurrentUser,
-    csrf_token: Text = "",
     name: Text = "",
     expires_in_days: Text = "",
     scopes: Annotated[list[str] | None, FormField()] = None,
 ) -> Response:
     """A new token; its secret is on this response only, never stored."""
-    now, values = clock.now(), {"name": name, "expires_in_days": expires_in_days}
-    try:
-        verify_form_token(request, csrf_token)
-        identity.authorize(actor, Permission.MANAGE_OWN_TOKENS)
-        days = int(expires_in_days) if expires_in_days.isdigit() else 0
-        _row, secret = personal_tokens.create_personal_token(
-            session, by=actor, name=name, scopes=scopes or [], expires_in_days=days, now=now
-        )
-    except (CsrfFailed, AppError) as exc:
-        session.rollback()  # a refusal keeps nothing the service wrote before refusing
-        return _page(
-            request,
-            lang,
-            session,
-            user,
-            now,
-            form=refused(lang, exc, values),
-            status=exc.status,
-            headers=exc.headers,
-        )
+    now = clock.now()
+    identity.authorize(actor, Permission.MANAGE_OWN_TOKENS)
+    days = int(expires_in_days) if expires_in_days.isdigit() else 0
+    _row, secret = personal_tokens.create_personal_token(
+        session, by=actor, name=name, scopes=scopes or [], expires_in_days=days, now=now
+    )
     return _page(
         request, lang, session, user, now, secret=secret, form=Form({"expires_in_days": "90"})
     )
 
 
 @router.post("/{lang}/account/tokens/{token_id}/revoke")
+@on_refusal(_tokens_refused)
 def revoke_token(
     request: Request,
     lang: PageLang,
@@ -167,23 +158,7 @@ def revoke_token(
     clock: ClockDep,
     actor: SignedIn,
     user: CurrentUser,
-    csrf_token: Text = "",
 ) -> Response:
-    now = clock.now()
-    try:
-        verify_form_token(request, csrf_token)
-        identity.authorize(actor, Permission.MANAGE_OWN_TOKENS)
-        personal_tokens.revoke_personal_token(session, user=user, token_id=token_id, now=now)
-    except (CsrfFailed, AppError) as exc:
-        session.rollback()  # a refusal keeps nothing the service wrote before refusing
-        return _page(
-            request,
-            lang,
-            session,
-            user,
-            now,
-            form=refused(lang, exc, {}),
-            status=exc.status,
-            headers=exc.headers,
-        )
+    identity.authorize(actor, Permission.MANAGE_OWN_TOKENS)
+    personal_tokens.revoke_personal_token(session, user=user, token_id=token_id, now=clock.now())
     return see_other(f"/{lang}/account/tokens?notice=revoked")
