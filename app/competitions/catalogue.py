@@ -323,7 +323,9 @@ def _test_faults(
     test: Condition, path: str, sectors: list[str], competition: CompetitionFile
 ) -> Iterator[tuple[str, str]]:
     if test.attribute is Attribute.SECTOR:
-        named = [(f"one_of.{i}", value) for i, value in enumerate(test.one_of or [])]
+        named: list[tuple[str, object]] = [
+            (f"one_of.{i}", value) for i, value in enumerate(test.one_of or [])
+        ]
         named += [("equals", test.equals)] if test.equals is not None else []
         for where, value in named:
             if value not in sectors:
