@@ -85,6 +85,18 @@ TABLE: dict[tuple[str, str], tuple[Call, dict[str, int]]] = {
         Call(f"/api/v1/competitions/{G7}/impact-assessment"),
         everyone(200),
     ),
+    ("GET", "/api/v1/competitions/{slug}/form"): (
+        Call(f"/api/v1/competitions/{G7}/form"),
+        everyone(200),
+    ),
+    ("GET", "/api/v1/competitions/{slug}/rubric"): (
+        Call(f"/api/v1/competitions/{G7}/rubric"),
+        everyone(200),
+    ),
+    ("GET", "/api/v1/competitions/{slug}/eligibility"): (
+        Call(f"/api/v1/competitions/{G7}/eligibility"),
+        everyone(200),
+    ),
     ("GET", "/api/v1/competitions/{slug}/challenges"): (
         Call(f"/api/v1/competitions/{G7}/challenges"),
         everyone(200),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,14 +20,22 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from app.competitions.catalogue_schemas import (
+    Attribute,
     ChallengeText,
     CompetitionFile,
+    Condition,
     EligibilityFile,
     EventsFile,
+    FieldFault,
     FormFile,
     ImpactFile,
     RubricFile,
+    Rule,
+    Text,
 )
+from app.core.i18n import ngettext
+from app.identity.schemas import Sector
+from app.teams.eligibility import AGE_BRACKETS, brackets_decide
 
 DEFINITION_FILES: dict[str, type[BaseModel]] = {
     "competition.yaml": CompetitionFile,
@@ -35,6 +44,7 @@ DEFINITION_FILES: dict[str, type[BaseModel]] = {
     "form.yaml": FormFile,
     "rubric.yaml": RubricFile,
 }
+TEAM_SIZE_RULE = "team-size"  # made from competition.yaml's team_size_max
 IMPACT_FILE = "impact.yaml"
 IMPACT_ANSWERS = "impact_assessment"  # the entry's answers to impact.yaml, one key of its form
 STATEMENT_NAME = re.compile(r"^(?P<position>\d{1,3})-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
@@ -126,7 +136,7 @@ def load_definition(folder: Path) -> Definition:
         folder=folder,
         competition=parsed["competition.yaml"],
         events=parsed["events.yaml"],
-        eligibility=parsed["eligibility.yaml"],
+        eligibility=with_team_size_rule(parsed["eligibility.yaml"], parsed["competition.yaml"]),
         form=parsed["form.yaml"],
         rubric=parsed["rubric.yaml"],
         statements=tuple(statements),
@@ -155,9 +165,32 @@ def _validate(schema: type[BaseModel], raw: Any, file: str, faults: list[Fault])
         return schema.model_validate(raw)
     except ValidationError as exc:
         for err in exc.errors():
-            where = ".".join(str(part) for part in err["loc"]) or "-"
-            faults.append(Fault(file, where, err["msg"]))
+            faults.append(Fault(file, _field(err), _reason(err)))
         return None
+
+
+def _field(err: Any) -> str:
+    """The field a Pydantic error is about; a whole-model check names its own (FieldFault)."""
+    parts = [str(part) for part in err["loc"]]
+    cause = (err.get("ctx") or {}).get("error")
+    if isinstance(cause, FieldFault):
+        parts.append(cause.field)
+    return ".".join(parts) or "-"
+
+
+def _reason(err: Any) -> str:
+    """Pydantic's message, and where YAML turned an unquoted word into a boolean, says so:
+    ``NO`` (Norway), ``no``, ``off`` read as false, ``yes``, ``on`` as true."""
+    cause = (err.get("ctx") or {}).get("error")
+    reason = str(cause) if isinstance(cause, FieldFault) else str(err["msg"])
+    value = err.get("input")
+    if isinstance(value, bool) and err["type"] != "bool_type":
+        words, quoted = ("yes, on or true", "'yes'") if value else ("NO, no, off or false", "'NO'")
+        reason += (
+            f"; YAML read an unquoted {words} as {str(value).lower()}:"
+            f" put the text in quotes, e.g. {quoted}"
+        )
+    return reason
 
 
 def _load_statements(folder: Path, faults: list[Fault], digest: Any) -> list[Statement]:
@@ -256,3 +289,107 @@ def _cross_check(
                     "must be after starts_at",
                 )
             )
+    file = str(folder / "eligibility.yaml")
+    faults.extend(Fault(file, field, reason) for field, reason in _rule_faults(parsed))
+
+
+def _rule_faults(parsed: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """What the profile and the team service cannot give an eligibility rule: a sector no
+    profile can choose, age bounds no bracket decides, a team size competition.yaml states."""
+    eligibility: EligibilityFile = parsed["eligibility.yaml"]
+    choosable = [sector.value for sector in Sector]
+    for index, sector in enumerate(eligibility.sectors):
+        if sector not in choosable:
+            yield f"sectors.{index}", f"no profile can choose {sector!r}; {_among(choosable)}"
+    for index, rule in enumerate(eligibility.rules):
+        if rule.id == TEAM_SIZE_RULE:
+            yield f"rules.{index}.id", f"{TEAM_SIZE_RULE!r} is made from competition.yaml"
+        for path, test in _tests(rule.condition, f"rules.{index}.condition"):
+            yield from _test_faults(test, path, eligibility.sectors, parsed["competition.yaml"])
+
+
+def _tests(condition: Condition, path: str) -> Iterator[tuple[str, Condition]]:
+    """Every attribute test inside ``condition``, with its place in the file."""
+    for name, children in (("all", condition.all), ("any", condition.any)):
+        for index, child in enumerate(children or []):
+            yield from _tests(child, f"{path}.{name}.{index}")
+    if condition.not_ is not None:
+        yield from _tests(condition.not_, f"{path}.not")
+    if condition.attribute is not None:
+        yield path, condition
+
+
+def _test_faults(
+    test: Condition, path: str, sectors: list[str], competition: CompetitionFile
+) -> Iterator[tuple[str, str]]:
+    if test.attribute is Attribute.SECTOR:
+        named: list[tuple[str, object]] = [
+            (f"one_of.{i}", value) for i, value in enumerate(test.one_of or [])
+        ]
+        named += [("equals", test.equals)] if test.equals is not None else []
+        for where, value in named:
+            if value not in sectors:
+                yield f"{path}.{where}", f"{value!r} is not in sectors; {_among(sectors)}"
+    elif test.attribute is Attribute.AGE:
+        yield from _age_faults(test, path)
+    elif test.attribute is Attribute.TEAM_SIZE and (test.at_most, test.equals) != (None, None):
+        yield (
+            path,
+            (
+                "the largest team is competition.yaml's team_size_max"
+                f" ({competition.team_size_max}); state it there only"
+            ),
+        )
+
+
+def _age_faults(test: Condition, path: str) -> Iterator[tuple[str, str]]:
+    """A profile gives an age bracket, not an age: only bounds every bracket decides."""
+    if (test.in_sets, test.one_of, test.equals) != (None, None, None):
+        yield path, "an age is known only by its bracket: test it with at_least and at_most"
+    starts = sorted({low for low, _high in AGE_BRACKETS.values()})
+    ends = sorted({high for _low, high in AGE_BRACKETS.values() if high is not None})
+    brackets = ", ".join(AGE_BRACKETS)
+    if test.at_least is not None and not brackets_decide(at_least=test.at_least):
+        yield (
+            f"{path}.at_least",
+            f"no age bracket ({brackets}) starts at {test.at_least}; {_among(starts)}",
+        )
+    if test.at_most is not None and not brackets_decide(at_most=test.at_most):
+        yield (
+            f"{path}.at_most",
+            f"no age bracket ({brackets}) ends at {test.at_most}; {_among(ends)}",
+        )
+
+
+def _among(values: list[Any]) -> str:
+    return "choose among " + ", ".join(str(v) for v in values)
+
+
+def with_team_size_rule(
+    eligibility: EligibilityFile, competition: CompetitionFile
+) -> EligibilityFile:
+    """The eligibility rules with the team size rule made from competition.yaml's
+    team_size_max, the one limit the team service enforces, after the last participation rule
+    written (so a report reads participation, then funding, then flags)."""
+    largest = competition.team_size_max
+    explanation = Text(
+        **{
+            lang: ngettext(
+                lang,
+                "A team has at most %(num)d member: everyone enters alone.",
+                "A team has 1 to %(num)d members; an individual is a team of one.",
+                largest,
+            )
+            for lang in ("en", "fr")
+        }
+    )
+    rule = Rule(
+        id=TEAM_SIZE_RULE,
+        level="participation",
+        applies_to="team",
+        condition=Condition(attribute=Attribute.TEAM_SIZE, at_least=1, at_most=largest),
+        explanation=explanation,
+    )
+    rules = list(eligibility.rules)
+    place = max((i + 1 for i, r in enumerate(rules) if r.level == "participation"), default=0)
+    return eligibility.model_copy(update={"rules": [*rules[:place], rule, *rules[place:]]})

@@ -28,6 +28,15 @@ Cents = Annotated[StrictInt, Field(ge=0, description="An amount in cents")]
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+class FieldFault(ValueError):
+    """A whole-model check's refusal that names the field it is about (``award_cap``,
+    ``rules.2.id``), relative to the model checked; the loader reports that field."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -96,7 +105,7 @@ class CompetitionFile(Strict):
     @field_validator("attachment_types")
     @classmethod
     def _unique_types(cls, value: list[AttachmentKind]) -> list[AttachmentKind]:
-        _require_unique(list(value), "attachment type")
+        _require_unique(list(value), "attachment type", "{}")
         return value
 
     @field_validator("timezone")
@@ -118,13 +127,16 @@ class CompetitionFile(Strict):
     @model_validator(mode="after")
     def _coherent(self) -> CompetitionFile:
         if self.award_cap > self.envelope:
-            raise ValueError("award_cap cannot exceed the envelope")
+            raise FieldFault("award_cap", "award_cap cannot exceed the envelope")
         if Phase.CLOSED in self.schedule:
-            raise ValueError("schedule: leave out 'closed'; it starts at submission_deadline")
+            raise FieldFault(
+                "schedule.closed", "leave out 'closed'; it starts at submission_deadline"
+            )
         starts = sorted(self.schedule_utc().items(), key=lambda item: item[0].order)
         for (phase_a, at_a), (phase_b, at_b) in pairwise(starts):
             if at_b <= at_a:
-                raise ValueError(f"schedule: {phase_b} must start after {phase_a}")
+                field, after = _schedule_key(phase_b), _schedule_key(phase_a)
+                raise FieldFault(field, f"must be after {after}")
         return self
 
     def to_utc(self, local: datetime) -> datetime:
@@ -140,6 +152,11 @@ class CompetitionFile(Strict):
         starts = {phase: self.to_utc(at) for phase, at in self.schedule.items()}
         starts[Phase.CLOSED] = self.deadline_utc() + timedelta(seconds=self.grace_period_seconds)
         return starts
+
+
+def _schedule_key(phase: Phase) -> str:
+    """The key an author wrote for a phase's start: 'closed' starts at the deadline."""
+    return "submission_deadline" if phase is Phase.CLOSED else f"schedule.{phase}"
 
 
 class Event(Strict):
@@ -166,7 +183,7 @@ class EventsFile(Strict):
     @field_validator("events")
     @classmethod
     def _unique(cls, events: list[Event]) -> list[Event]:
-        _require_unique([e.slug for e in events], "event slug")
+        _require_unique([e.slug for e in events], "event slug", "{}.slug")
         return events
 
 
@@ -233,13 +250,16 @@ class EligibilityFile(Strict):
         for name, codes in self.country_sets.items():
             unknown = sorted(set(codes) - known)
             if unknown:
-                raise ValueError(f"country_sets.{name}: not ISO 3166-1 codes: {', '.join(unknown)}")
-        _require_unique([r.id for r in self.rules], "rule id")
-        for rule in self.rules:
+                raise FieldFault(
+                    f"country_sets.{name}", f"not ISO 3166-1 codes: {', '.join(unknown)}"
+                )
+        _require_unique([r.id for r in self.rules], "rule id", "rules.{}.id")
+        for index, rule in enumerate(self.rules):
             missing = rule.condition.set_names() - set(self.country_sets)
             if missing:
-                raise ValueError(
-                    f"rule {rule.id}: unknown country set {', '.join(sorted(missing))}"
+                raise FieldFault(
+                    f"rules.{index}.condition",
+                    f"unknown country set {', '.join(sorted(missing))}",
                 )
         return self
 
@@ -264,9 +284,9 @@ class FormField(Strict):
     @model_validator(mode="after")
     def _coherent(self) -> FormField:
         if self.max_words is not None and self.type not in (FieldType.TEXT, FieldType.LONG_TEXT):
-            raise ValueError("max_words applies to text fields only")
+            raise FieldFault("max_words", "max_words applies to text fields only")
         if self.allowed_hosts is not None and self.type is not FieldType.URL:
-            raise ValueError("allowed_hosts applies to url fields only")
+            raise FieldFault("allowed_hosts", "allowed_hosts applies to url fields only")
         return self
 
 
@@ -276,7 +296,7 @@ class FormFile(Strict):
     @field_validator("fields")
     @classmethod
     def _unique(cls, fields: list[FormField]) -> list[FormField]:
-        _require_unique([f.id for f in fields], "field id")
+        _require_unique([f.id for f in fields], "field id", "{}.id")
         if sum(f.type is FieldType.CHALLENGE for f in fields) != 1:
             raise ValueError("the form needs exactly one field of type 'challenge'")
         return fields
@@ -298,13 +318,13 @@ class RubricFile(Strict):
     @model_validator(mode="after")
     def _coherent(self) -> RubricFile:
         if self.scale_max <= self.scale_min:
-            raise ValueError("scale_max must be above scale_min")
+            raise FieldFault("scale_max", "scale_max must be above scale_min")
         if set(self.scale_labels) != set(range(self.scale_min, self.scale_max + 1)):
-            raise ValueError("scale_labels needs one label for every point of the scale")
-        _require_unique([c.id for c in self.criteria], "criterion id")
+            raise FieldFault("scale_labels", "needs one label for every point of the scale")
+        _require_unique([c.id for c in self.criteria], "criterion id", "criteria.{}.id")
         total = sum(c.weight for c in self.criteria)
         if total != 100:
-            raise ValueError(f"criterion weights must add up to 100, not {total}")
+            raise FieldFault("criteria", f"criterion weights must add up to 100, not {total}")
         return self
 
 
@@ -314,11 +334,12 @@ class ChallengeText(Strict):
     body: Annotated[str, Field(min_length=1)]
 
 
-def _require_unique(values: list[str], what: str) -> None:
+def _require_unique(values: list[str], what: str, where: str) -> None:
+    """Refuse a repeated value, naming the repeat's place: ``where`` with its index in ``{}``."""
     seen: set[str] = set()
-    for value in values:
+    for index, value in enumerate(values):
         if value in seen:
-            raise ValueError(f"duplicate {what}: {value!r}")
+            raise FieldFault(where.format(index), f"duplicate {what}: {value!r}")
         seen.add(value)
 
 
@@ -343,7 +364,7 @@ class ImpactQuestion(Strict):
     @field_validator("choices")
     @classmethod
     def _unique(cls, choices: list[ImpactChoice]) -> list[ImpactChoice]:
-        _require_unique([c.id for c in choices], "choice id")
+        _require_unique([c.id for c in choices], "choice id", "{}.id")
         return choices
 
 
@@ -362,10 +383,12 @@ class ImpactFile(Strict):
     def _coherent(self) -> ImpactFile:
         low, middle, high = self.level_ceilings
         if not 0 < low < middle < high < 100:
-            raise ValueError("level_ceilings must rise strictly between 0 and 100")
+            raise FieldFault(
+                "level_ceilings", "level_ceilings must rise strictly between 0 and 100"
+            )
         if set(self.levels) != {1, 2, 3, 4}:
-            raise ValueError("levels needs a description of each level, 1 to 4")
-        _require_unique([q.id for q in self.questions], "question id")
+            raise FieldFault("levels", "levels needs a description of each level, 1 to 4")
+        _require_unique([q.id for q in self.questions], "question id", "questions.{}.id")
         if not any(q.kind == "risk" and max(c.points for c in q.choices) for q in self.questions):
-            raise ValueError("at least one risk question must be able to score points")
+            raise FieldFault("questions", "at least one risk question must be able to score points")
         return self

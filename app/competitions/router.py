@@ -8,6 +8,8 @@ from fastapi import APIRouter, Path, Request, Response
 from sqlmodel import Session
 
 from app.competitions import ical, service
+from app.competitions.catalogue import IMPACT_ANSWERS
+from app.competitions.catalogue_schemas import EligibilityFile, RubricFile
 from app.competitions.dependencies import PublicCompetition
 from app.competitions.lifecycle import Action, Phase, Role, may
 from app.competitions.models import Competition
@@ -15,21 +17,29 @@ from app.competitions.schemas import (
     ChallengeOut,
     ChallengeSummary,
     CompetitionOut,
+    EligibilityOut,
     EventOut,
+    FormOut,
     Page,
     QuestionnaireOut,
+    RubricOut,
     challenge_out,
     challenge_summary,
     competition_out,
+    eligibility_out,
     event_out,
+    form_out,
     questionnaire_out,
+    rubric_out,
 )
 from app.core.clock import ClockDep
 from app.core.db import SessionDep
 from app.core.errors import NotFound, problem_responses
 from app.core.http import LangDep, PageDep, public_json, public_response
 from app.identity.dependencies import access
-from app.submissions import impact
+from app.submissions import impact, validation
+from app.submissions import service as submissions
+from app.teams.eligibility import AGE_BRACKETS
 
 router = APIRouter(prefix="/api/v1", tags=["competitions"])
 NOT_FOUND = problem_responses(404, 422)
@@ -87,6 +97,49 @@ def get_questionnaire(request: Request, lang: LangDep, found: PublicCompetition)
     if spec is None:
         raise NotFound("This competition has no impact questionnaire.")
     return public_json(request, questionnaire_out(competition, spec, lang), lang=lang)
+
+
+@router.get(
+    "/competitions/{slug}/form",
+    **access(None),
+    response_model=FormOut,
+    responses=NOT_FOUND,
+)
+def get_form(request: Request, lang: LangDep, found: PublicCompetition) -> Response:
+    """The submission form as the submission service checks it: every answer's id, type,
+    whether finalizing needs it, word limits, the hosts a link may point to (the reuse fields
+    every entry carries included), and the attachment limits."""
+    competition = found.competition
+    fields = validation.fields_of(submissions.form_of(competition)).values()
+    key = IMPACT_ANSWERS if competition.impact_assessment is not None else None
+    return public_json(request, form_out(competition, fields, key, lang), lang=lang)
+
+
+@router.get(
+    "/competitions/{slug}/rubric",
+    **access(None),
+    response_model=RubricOut,
+    responses=NOT_FOUND,
+)
+def get_rubric(request: Request, lang: LangDep, found: PublicCompetition) -> Response:
+    """The judging rubric: the scale with its labels, and the criteria with their weights."""
+    competition = found.competition
+    spec = service.parsed(competition, "rubric", RubricFile)
+    return public_json(request, rubric_out(competition, spec, lang), lang=lang)
+
+
+@router.get(
+    "/competitions/{slug}/eligibility",
+    **access(None),
+    response_model=EligibilityOut,
+    responses=NOT_FOUND,
+)
+def get_eligibility(request: Request, lang: LangDep, found: PublicCompetition) -> Response:
+    """The eligibility rules a team's report is made of (``GET /api/v1/teams/{id}/eligibility``),
+    with the country sets, sectors and age brackets they test."""
+    competition = found.competition
+    spec = service.parsed(competition, "eligibility", EligibilityFile)
+    return public_json(request, eligibility_out(competition, spec, AGE_BRACKETS, lang), lang=lang)
 
 
 @router.get(

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from app.competitions.catalogue_schemas import ImpactFile
+from app.competitions.catalogue_schemas import (
+    Attribute,
+    Condition,
+    EligibilityFile,
+    FieldType,
+    FormField,
+    ImpactFile,
+    RubricFile,
+)
 from app.competitions.lifecycle import Phase
 from app.competitions.models import Challenge, Competition, Event
 from app.core.i18n import gettext
@@ -259,3 +268,173 @@ def questionnaire_out(competition: Competition, spec: ImpactFile, lang: str) -> 
             for q in spec.questions
         ],
     )
+
+
+class FormFieldOut(BaseModel):
+    id: str = Field(description="The key of this answer in an entry's answers")
+    type: FieldType = Field(
+        description="text and url: one line; long_text: line breaks kept; challenge: a "
+        "problem statement's slug; yes_no: true or false"
+    )
+    required: bool = Field(description="Needed to finalize; drafts may leave it out")
+    label: str
+    help: str | None
+    max_words: int | None = Field(description="Text fields: the most words accepted")
+    allowed_hosts: list[str] | None = Field(
+        description="URL fields: the hosts accepted; null: any https:// address"
+    )
+
+
+class AttachmentLimitsOut(BaseModel):
+    max_bytes: int = Field(description="The largest file accepted, in bytes")
+    max_files: int = Field(description="The most files one entry may hold")
+    max_total_bytes: int = Field(description="The most bytes all of one entry's files may hold")
+    types: list[str] = Field(description="Kinds of file accepted, checked by content")
+
+
+class FormOut(BaseModel):
+    """The submission form, in the caller's language: what an entry's answers hold."""
+
+    competition: str
+    lang: str
+    fields: list[FormFieldOut]
+    attachments: AttachmentLimitsOut
+    impact_assessment: str | None = Field(
+        description="The answers key that holds the impact questionnaire's answers "
+        "(GET .../impact-assessment); null: the competition has no questionnaire"
+    )
+
+
+class ScalePointOut(BaseModel):
+    score: int
+    label: str
+
+
+class CriterionOut(BaseModel):
+    id: str
+    weight: int = Field(description="Percent; the weights add up to 100")
+    name: str
+    description: str
+
+
+class RubricOut(BaseModel):
+    """The judging rubric, in the caller's language: every criterion is scored on the scale."""
+
+    competition: str
+    lang: str
+    scale_min: int
+    scale_max: int
+    scale: list[ScalePointOut]
+    criteria: list[CriterionOut]
+
+
+class ConditionOut(BaseModel):
+    """A rule's condition as written: one of all, any, not; or an attribute with tests."""
+
+    model_config = ConfigDict(serialize_by_alias=True)
+
+    all: list[ConditionOut] | None = None
+    any: list[ConditionOut] | None = None
+    not_: ConditionOut | None = Field(default=None, serialization_alias="not")
+    attribute: Attribute | None = None
+    in_sets: list[str] | None = Field(default=None, description="Names of country_sets")
+    one_of: list[str] | None = None
+    at_least: int | None = None
+    at_most: int | None = None
+    equals: bool | int | str | None = None
+
+
+class RuleOut(BaseModel):
+    id: str
+    level: Literal["participation", "funding", "flag"] = Field(
+        description="participation: may take part; funding: may also receive money; "
+        "flag: a mark such as a dedicated pool"
+    )
+    applies_to: Literal["every_member", "primary_contact", "team"]
+    explanation: str
+    condition: ConditionOut
+
+
+class EligibilityOut(BaseModel):
+    """The eligibility rules, in the caller's language, as the engine evaluates them: an age
+    is known by its bracket, the team size rule is the competition's team_size_max."""
+
+    competition: str
+    lang: str
+    country_sets: dict[str, list[str]] = Field(description="ISO 3166-1 alpha-2 codes")
+    sectors: list[str]
+    age_brackets: list[str]
+    rules: list[RuleOut]
+
+
+def form_out(
+    competition: Competition, fields: Iterable[FormField], impact_key: str | None, lang: str
+) -> FormOut:
+    return FormOut(
+        competition=competition.slug,
+        lang=lang,
+        fields=[
+            FormFieldOut(
+                id=f.id,
+                type=f.type,
+                required=f.required,
+                label=f.label.get(lang),
+                help=f.help.get(lang) if f.help else None,
+                max_words=f.max_words,
+                allowed_hosts=f.allowed_hosts,
+            )
+            for f in fields
+        ],
+        attachments=AttachmentLimitsOut(
+            max_bytes=competition.attachment_max_bytes,
+            max_files=competition.attachment_max_files,
+            max_total_bytes=competition.attachment_max_total_bytes,
+            types=list(competition.attachment_types),
+        ),
+        impact_assessment=impact_key,
+    )
+
+
+def rubric_out(competition: Competition, spec: RubricFile, lang: str) -> RubricOut:
+    return RubricOut(
+        competition=competition.slug,
+        lang=lang,
+        scale_min=spec.scale_min,
+        scale_max=spec.scale_max,
+        scale=[
+            ScalePointOut(score=score, label=label.get(lang))
+            for score, label in sorted(spec.scale_labels.items())
+        ],
+        criteria=[
+            CriterionOut(
+                id=c.id, weight=c.weight, name=c.name.get(lang), description=c.description.get(lang)
+            )
+            for c in spec.criteria
+        ],
+    )
+
+
+def eligibility_out(
+    competition: Competition, spec: EligibilityFile, age_brackets: Iterable[str], lang: str
+) -> EligibilityOut:
+    return EligibilityOut(
+        competition=competition.slug,
+        lang=lang,
+        country_sets=spec.country_sets,
+        sectors=spec.sectors,
+        age_brackets=list(age_brackets),
+        rules=[
+            RuleOut(
+                id=r.id,
+                level=r.level,
+                applies_to=r.applies_to,
+                explanation=r.explanation.get(lang),
+                condition=_condition_out(r.condition),
+            )
+            for r in spec.rules
+        ],
+    )
+
+
+def _condition_out(condition: Condition) -> ConditionOut:
+    return ConditionOut.model_validate(condition.model_dump(exclude_none=True))

@@ -128,6 +128,14 @@ def _bound(low: int, high: int | None, at_least: int | None, at_most: int | None
     return _all(Verdict(o) for o in outcomes).result
 
 
+def brackets_decide(*, at_least: int | None = None, at_most: int | None = None) -> bool:
+    """Whether every age bracket passes or fails these bounds: bounds that cut a bracket
+    leave its people "unknown" whatever their profile says."""
+    return all(
+        _bound(low, high, at_least, at_most) != "unknown" for low, high in AGE_BRACKETS.values()
+    )
+
+
 def _test(condition: Condition, value: Value, sets: Mapping[str, list[str]]) -> Outcome:
     attribute = condition.attribute
     if attribute is Attribute.AGE:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
 from app.core.clock import FrozenClock
-from tests.conftest import DURING_SPRINT
+from tests.conftest import DURING_SPRINT, SMALL_COMPETITION, load
 
 G7 = "/api/v1/competitions/g7-govai-2025"
 
@@ -146,3 +147,94 @@ def test_field_problems_are_in_the_callers_language(client: TestClient) -> None:
         "per_page": "Entrez un nombre d’au plus 100.",
         "page": "Entrez un nombre entier.",
     }
+
+
+def test_the_form_is_published_as_the_submission_service_checks_it(client: TestClient) -> None:
+    form = client.get(G7 + "/form").json()
+    fields = {f["id"]: f for f in form["fields"]}
+    assert (form["competition"], form["lang"]) == ("g7-govai-2025", "en")
+    assert fields["title"] == {
+        "id": "title",
+        "type": "text",
+        "required": True,
+        "label": "Title",
+        "help": None,
+        "max_words": 10,
+        "allowed_hosts": None,
+    }
+    assert fields["challenge"]["type"] == "challenge"
+    assert "youtu.be" in fields["video_url"]["allowed_hosts"]
+    assert fields["repository_url"]["required"] is False
+    assert {"consent_to_publish", "licence"} <= set(fields)  # the reuse fields every entry has
+    assert form["attachments"] == {
+        "max_bytes": 10485760,
+        "max_files": 20,
+        "max_total_bytes": 104857600,
+        "types": ["pdf", "png", "jpeg", "zip"],
+    }
+    assert form["impact_assessment"] == "impact_assessment"
+    french = client.get(G7 + "/form", headers={"Accept-Language": "fr"}).json()
+    assert {f["id"]: f["label"] for f in french["fields"]}["challenge"] == "Problème choisi"
+
+
+def test_the_rubric_is_published_in_both_languages(client: TestClient) -> None:
+    rubric = client.get(G7 + "/rubric").json()
+    assert (rubric["scale_min"], rubric["scale_max"]) == (1, 5)
+    assert rubric["scale"][0] == {"score": 1, "label": "Not addressed"}
+    assert [(c["id"], c["weight"]) for c in rubric["criteria"]] == [
+        ("impact", 30),
+        ("responsible-ai", 20),
+        ("interoperability", 15),
+        ("explainability", 15),
+        ("scalability", 20),
+    ]
+    french = client.get(G7 + "/rubric?lang=fr").json()
+    assert french["scale"][4]["label"] == "Exceptionnel"
+    assert french["criteria"][1]["name"] == "IA responsable"
+
+
+def test_the_eligibility_rules_are_published_as_evaluated(client: TestClient) -> None:
+    body = client.get(G7 + "/eligibility?lang=fr").json()
+    assert body["lang"] == "fr" and len(body["country_sets"]["eu"]) == 27
+    assert body["age_brackets"] == ["under-18", "18-29", "30-plus"]
+    assert "public-servant" in body["sectors"]
+    rules = {r["id"]: r for r in body["rules"]}
+    assert list(rules) == [
+        "residence-g7-eu",
+        "primary-contact-adult",
+        "team-size",
+        "funding-agreement",
+        "pool-18-29",
+    ]
+    size = rules["team-size"]["condition"]
+    assert (size["attribute"], size["at_least"], size["at_most"]) == ("team_size", 1, 4)
+    adult = rules["primary-contact-adult"]["condition"]["any"]
+    assert (adult[0]["attribute"], adult[0]["at_least"]) == ("age", 18)
+    assert rules["funding-agreement"]["explanation"].startswith("Pour recevoir du financement")
+
+
+def test_the_form_rubric_and_rules_are_cached_and_404_for_an_unknown_competition(
+    client: TestClient,
+) -> None:
+    for part in ("form", "rubric", "eligibility"):
+        first = client.get(f"{G7}/{part}")
+        assert first.headers["cache-control"] == "public, max-age=60"
+        again = client.get(f"{G7}/{part}", headers={"If-None-Match": first.headers["etag"]})
+        assert again.status_code == 304
+        missing = client.get(f"/api/v1/competitions/nope/{part}")
+        assert missing.status_code == 404
+        assert missing.headers["content-type"] == "application/problem+json"
+
+
+def test_a_competition_written_from_data_only_publishes_its_form(
+    client: TestClient, loaded: Engine, clock: FrozenClock
+) -> None:
+    load(loaded, SMALL_COMPETITION)
+    clock.set(datetime(2026, 6, 14, 12, 0, tzinfo=UTC))  # open: before its deadline
+    small = "/api/v1/competitions/hackqc-coeur-ia"
+    form = client.get(small + "/form").json()
+    assert form["competition"] == "hackqc-coeur-ia" and form["impact_assessment"] is None
+    rules = client.get(small + "/eligibility").json()["rules"]
+    assert [r["id"] for r in rules] == ["residence-canada", "team-size"]
+    assert rules[1]["condition"]["at_most"] == 6
+    assert client.get(small + "/rubric").status_code == 200

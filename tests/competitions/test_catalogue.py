@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -68,7 +68,7 @@ def test_the_g7_definition_holds_the_published_facts() -> None:
 @pytest.mark.parametrize(
     ("file", "change", "field", "reason"),
     [
-        ("rubric.yaml", lambda d: d["criteria"][0].update(weight=31), "-", "add up to 100"),
+        ("rubric.yaml", lambda d: d["criteria"][0].update(weight=31), "criteria", "add up to 100"),
         (
             "competition.yaml",
             lambda d: d.update(timezone="Mars/Olympus"),
@@ -78,7 +78,7 @@ def test_the_g7_definition_holds_the_published_facts() -> None:
         (
             "competition.yaml",
             lambda d: d.update(award_cap=20_000_000),
-            "-",
+            "award_cap",
             "award_cap cannot exceed",
         ),
         ("competition.yaml", lambda d: d.update(envelope="lots"), "envelope", "integer"),
@@ -95,12 +95,22 @@ def test_the_g7_definition_holds_the_published_facts() -> None:
             "events.0.title.fr",
             "Field required",
         ),
-        ("eligibility.yaml", lambda d: d["country_sets"]["g7"].append("XX"), "-", "not ISO 3166-1"),
-        ("impact.yaml", lambda d: d.update(level_ceilings=[25, 75, 50]), "-", "rise strictly"),
+        (
+            "eligibility.yaml",
+            lambda d: d["country_sets"]["g7"].append("XX"),
+            "country_sets.g7",
+            "not ISO 3166-1",
+        ),
+        (
+            "impact.yaml",
+            lambda d: d.update(level_ceilings=[25, 75, 50]),
+            "level_ceilings",
+            "rise strictly",
+        ),
         (
             "impact.yaml",
             lambda d: d["questions"][1].update(id=d["questions"][0]["id"]),
-            "-",
+            "questions.1.id",
             "duplicate question id",
         ),
         (
@@ -114,6 +124,58 @@ def test_the_g7_definition_holds_the_published_facts() -> None:
             lambda d: d["questions"][0].update(kind="benefit"),
             "questions.0.kind",
             "'risk' or 'mitigation'",
+        ),
+        (
+            "competition.yaml",
+            lambda d: d.update(submission_deadline=datetime(2025, 11, 1, 12, 0)),
+            "submission_deadline",
+            "must be after schedule.open",
+        ),
+        (
+            "eligibility.yaml",
+            lambda d: d["sectors"].append("farming"),
+            "sectors.6",
+            "no profile can choose 'farming'; choose among student, researcher,",
+        ),
+        (
+            "eligibility.yaml",
+            lambda d: d["rules"][2].update(
+                condition={"attribute": "sector", "one_of": ["student", "farming"]}
+            ),
+            "rules.2.condition.one_of.1",
+            "'farming' is not in sectors; choose among student,",
+        ),
+        (
+            "eligibility.yaml",
+            lambda d: d["rules"][3]["condition"].update(at_most=25),
+            "rules.3.condition.at_most",
+            "no age bracket (under-18, 18-29, 30-plus) ends at 25; choose among 17, 29",
+        ),
+        (
+            "eligibility.yaml",
+            lambda d: d["rules"][1]["condition"]["any"][0].update(at_least=21),
+            "rules.1.condition.any.0.at_least",
+            "starts at 21; choose among 0, 18, 30",
+        ),
+        (
+            "eligibility.yaml",
+            lambda d: d["rules"][1]["condition"]["any"][0].update(equals=21),
+            "rules.1.condition.any.0",
+            "an age is known only by its bracket",
+        ),
+        (
+            "eligibility.yaml",
+            lambda d: d["rules"][2].update(
+                condition={"attribute": "team_size", "at_least": 1, "at_most": 4}
+            ),
+            "rules.2.condition",
+            "the largest team is competition.yaml's team_size_max (4); state it there only",
+        ),
+        (
+            "eligibility.yaml",
+            lambda d: d["rules"][2].update(id="team-size"),
+            "rules.2.id",
+            "'team-size' is made from competition.yaml",
         ),
     ],
 )
@@ -131,6 +193,38 @@ def test_a_malformed_file_is_refused_with_file_field_and_reason(
     assert fault.file.endswith(file)
     assert fault.field == field
     assert reason in fault.reason
+
+
+def test_a_bare_no_that_yaml_read_as_false_is_named(g7_copy: Path) -> None:
+    path = g7_copy / "eligibility.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("[CA,", "[NO, CA,"), encoding="utf-8")
+    with pytest.raises(CatalogueError) as caught:
+        load_definition(g7_copy)
+    (fault,) = caught.value.faults
+    assert fault.field == "country_sets.g7.0"
+    assert "YAML read an unquoted NO, no, off or false as false" in fault.reason
+    assert "put the text in quotes, e.g. 'NO'" in fault.reason
+
+
+def test_the_team_size_rule_is_made_from_competition_yaml(g7_copy: Path) -> None:
+    rules = load_definition(g7_copy).eligibility.rules
+    assert [r.id for r in rules] == [
+        "residence-g7-eu",
+        "primary-contact-adult",
+        "team-size",
+        "funding-agreement",
+        "pool-18-29",
+    ]
+    _edit_yaml(g7_copy / "competition.yaml", lambda d: d.update(team_size_max=6))
+    (rule,) = [r for r in load_definition(g7_copy).eligibility.rules if r.id == "team-size"]
+    assert (rule.level, rule.applies_to) == ("participation", "team")
+    assert (rule.condition.attribute, rule.condition.at_least, rule.condition.at_most) == (
+        "team_size",
+        1,
+        6,
+    )
+    assert rule.explanation.en == "A team has 1 to 6 members; an individual is a team of one."
+    assert rule.explanation.fr.startswith("Une équipe compte de 1 à 6 personnes")
 
 
 def test_the_impact_questionnaire_is_optional_and_its_answers_key_reserved(g7_copy: Path) -> None:

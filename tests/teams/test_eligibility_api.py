@@ -111,3 +111,21 @@ def test_an_organizer_overrides_a_rule_with_a_reason(client: TestClient, loaded:
     assert residence["override"]["by"] == f"user:{organizer_id}"
     assert _eligibility(client, team_id, cap)["summary"]["may_participate"] is True
     assert audit_actions(loaded, f"team:{team_id}")[-1] == "eligibility.overridden"
+
+
+def test_the_team_size_rule_from_competition_yaml_stays_in_the_report(
+    client: TestClient, loaded: Engine
+) -> None:
+    _, cap = person(loaded, "cap@example.org", country="CA", age="30-plus")
+    team_id = form(client, cap)["id"]
+    result = _eligibility(client, team_id, cap, lang="fr")
+    assert [rule["id"] for rule in result["rules"]] == [
+        "residence-g7-eu",
+        "primary-contact-adult",
+        "team-size",
+        "funding-agreement",
+        "pool-18-29",
+    ]
+    size = _rule(result, "team-size")
+    assert (size["level"], size["result"]) == ("participation", "pass")
+    assert size["explanation"].startswith("Une équipe compte de 1 à 4 personnes")
