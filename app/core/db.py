@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import BackgroundTasks, Depends, Request
-from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy import Column, DateTime, Engine, create_engine, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Session, SQLModel
+from sqlmodel import Field, Session, SQLModel
 
 from app.core.config import Settings
 
@@ -55,6 +55,12 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def utc_field(nullable: bool = False, *, index: bool = False, primary_key: bool = False) -> Any:
+    """A model field stored as :class:`UTCDateTime`; every model module's timestamps."""
+    column = Column(UTCDateTime(), nullable=nullable, index=index, primary_key=primary_key)
+    return Field(default=None, sa_column=column)
 
 
 def pk(row: Any) -> int:
