@@ -12,7 +12,6 @@ finalizations, requests no longer queue behind one another's work.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col, select
 
 from app.audit.models import AuditRecord
+from app.core import canonical as canonical_json
 
 GENESIS_HASH = "0" * 64
 CONTENT_FIELDS = (
@@ -55,7 +55,7 @@ def record_digest(
     prev_hash: str,
 ) -> str:
     """SHA-256 over the canonical JSON of a record's content and its predecessor's hash."""
-    canonical = json.dumps(
+    return canonical_json.sha256(
         {
             "seq": seq,
             "at": at.isoformat(timespec="microseconds"),
@@ -66,12 +66,8 @@ def record_digest(
             "public": public,
             "payload": payload,
             "prev_hash": prev_hash,
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
+        }
     )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def append(
