@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, func, text
+from sqlalchemy import func, text
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col, select
@@ -96,7 +96,6 @@ def append(
     session.info.setdefault(_PENDING, []).append((transaction, content))
 
 
-@event.listens_for(OrmSession, "before_commit")
 def _chain_pending(session: OrmSession) -> None:
     """At the outermost commit: take the chain's lock, then link the queued records."""
     if session.in_nested_transaction() or not session.info.get(_PENDING):
@@ -116,7 +115,6 @@ def _chain_pending(session: OrmSession) -> None:
     session.flush()
 
 
-@event.listens_for(OrmSession, "after_soft_rollback")
 def _drop_rolled_back(session: OrmSession, previous_transaction: SessionTransaction) -> None:
     """Forget the records queued inside a transaction or savepoint that rolled back."""
     pending = session.info.get(_PENDING)
@@ -134,6 +132,13 @@ def _within(transaction: SessionTransaction | None, ancestor: SessionTransaction
             return True
         transaction = transaction.parent
     return False
+
+
+# Registered by app.listeners when an engine is made, not by importing this module.
+LISTENERS = (
+    (OrmSession, "before_commit", _chain_pending),
+    (OrmSession, "after_soft_rollback", _drop_rolled_back),
+)
 
 
 def _lock_chain(session: OrmSession) -> None:
