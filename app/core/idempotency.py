@@ -26,7 +26,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from app.core import canonical
 from app.core.db import utc_field
-from app.core.errors import Conflict
+from app.core.errors import Conflict, Forbidden
 
 IdempotencyKeyHeader = Annotated[
     str | None, Header(max_length=200, description="Retry safely: the first response is kept")
@@ -68,7 +68,7 @@ class Attempt:
     the deadline, or once the entry has changed)."""
 
     session: Session
-    user_id: int
+    user_id: int | None
     key: str | None
     digest: str
     now: datetime
@@ -79,11 +79,14 @@ class Attempt:
         cls,
         request: Request,
         session: Session,
-        user_id: int,
+        user_id: int | None,
         key: str | None,
         now: datetime,
         body: Any = None,
     ) -> Attempt:
+        """Keys are kept per account: a service client (``user_id`` None) cannot use one."""
+        if user_id is None and key is not None:
+            raise Forbidden("Service clients have no account of their own.")
         digest = request_hash(request, body)
         return cls(session, user_id, key, digest, now, replay(session, user_id, key, digest))
 
@@ -112,7 +115,9 @@ def upload(source: BinaryIO, **fields: Any) -> dict[str, Any]:
     return {"file_sha256": digest.hexdigest(), **fields}
 
 
-def replay(session: Session, user_id: int, key: str | None, digest: str) -> JSONResponse | None:
+def replay(
+    session: Session, user_id: int | None, key: str | None, digest: str
+) -> JSONResponse | None:
     """The kept response of an earlier request with this key; 409 if that request differed."""
     if key is None:
         return None
