@@ -50,7 +50,9 @@ from app.teams.models import Team
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["submissions"])
-IfMatch = Annotated[str | None, Header(max_length=100, description="The version being changed")]
+IfMatch = Annotated[
+    str | None, Header(max_length=100, description="The version being changed, or * for any")
+]
 Answers = Annotated[
     dict[UnicodeKey, UnicodeJson], Body(description="Answers keyed by the form's field ids")
 ]
@@ -211,7 +213,8 @@ def update_submission(
     change: Editing, answers: Answers, session: SessionDep, if_match: IfMatch = None
 ) -> Response:
     """Merge the given answers over the current ones (``null`` clears a field) as the next
-    version. Needs ``If-Match`` with the current version: 428 without, 412 when stale."""
+    version. Needs ``If-Match`` with the current version (or ``*``): 428 without, 412 when
+    stale."""
     version = service.save(
         session,
         submission=change.submission,

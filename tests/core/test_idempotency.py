@@ -45,9 +45,7 @@ def _upload(client: TestClient, sid: int, headers: Headers, name: str, body: byt
     )
 
 
-def test_an_attachment_upload_retried_attaches_one_file(
-    client: TestClient, loaded: Engine
-) -> None:
+def test_an_attachment_upload_retried_attaches_one_file(client: TestClient, loaded: Engine) -> None:
     _, cap = person(loaded, "cap@example.org")
     sid = draft(client, form(client, cap)["id"], cap, **complete_answers())["id"]
     first = _upload(client, sid, _key("up-1", cap), "plan.pdf", PDF)
