@@ -10,7 +10,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from app.competitions.lifecycle import Role
+from app.core.clock import FrozenClock
 from app.core.db import new_session
+from tests.oauth.conftest import client_token, register
 from tests.submissions.factories import CHALLENGE, complete_answers, create, draft
 from tests.teams.factories import TEAMS, Headers, form, person
 
@@ -111,3 +113,16 @@ def test_a_replayed_draft_keeps_its_etag(client: TestClient, loaded: Engine) -> 
     retry = create(client, team_id, cap, body, **{"Idempotency-Key": "d-1"})
     _replays(first, retry)
     assert first.headers["ETag"] == retry.headers["ETag"] == '"1"'
+
+
+def test_a_service_client_has_no_account_to_keep_a_key_for(
+    client: TestClient, loaded: Engine, clock: FrozenClock
+) -> None:
+    client_id, secret = register(loaded, clock, scopes=("organize",))
+    bearer = {"Authorization": f"Bearer {client_token(client, client_id, secret)}"}
+    body = {"email": "ivy@example.org", "role": "judge"}
+    before = _rows(loaded)
+    keyed = client.post(INVITE_STAFF, json=body, headers=_key("client-1", bearer))
+    assert keyed.status_code == 403 and "no account" in keyed.json()["detail"]
+    assert _rows(loaded) == before
+    assert client.post(INVITE_STAFF, json=body, headers=bearer).status_code == 201
