@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 from app.accounts import models as account_models
 from app.audit import models as audit_models
 from app.competitions import models as competition_models
+from app.core import idempotency as idempotency_models
 from app.identity import models as identity_models
 from app.mail import models as mail_models
 from app.oauth import models as oauth_models
@@ -17,6 +18,7 @@ __all__ = [
     "account_models",
     "audit_models",
     "competition_models",
+    "idempotency_models",
     "identity_models",
     "mail_models",
     "metadata",

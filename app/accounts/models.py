@@ -9,12 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, ForeignKey, Integer
 from sqlmodel import Field, SQLModel
 
-from app.core.db import UTCDateTime
-
-
-def _utc(nullable: bool = False, **kwargs: object) -> datetime:
-    column: Column[datetime] = Column(UTCDateTime(), nullable=nullable, **kwargs)  # type: ignore[arg-type]
-    return Field(default=None, sa_column=column)  # type: ignore[no-any-return]
+from app.core.db import utc_field as _utc
 
 
 def _user_fk(nullable: bool = False, **kwargs: object) -> int:

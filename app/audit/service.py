@@ -12,19 +12,19 @@ finalizations, requests no longer queue behind one another's work.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, func, text
+from sqlalchemy import func, text
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col, select
 
 from app.audit.models import AuditRecord
+from app.core import canonical as canonical_json
 
 GENESIS_HASH = "0" * 64
 CONTENT_FIELDS = (
@@ -55,7 +55,7 @@ def record_digest(
     prev_hash: str,
 ) -> str:
     """SHA-256 over the canonical JSON of a record's content and its predecessor's hash."""
-    canonical = json.dumps(
+    return canonical_json.sha256(
         {
             "seq": seq,
             "at": at.isoformat(timespec="microseconds"),
@@ -66,12 +66,8 @@ def record_digest(
             "public": public,
             "payload": payload,
             "prev_hash": prev_hash,
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
+        }
     )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def append(
@@ -100,7 +96,6 @@ def append(
     session.info.setdefault(_PENDING, []).append((transaction, content))
 
 
-@event.listens_for(OrmSession, "before_commit")
 def _chain_pending(session: OrmSession) -> None:
     """At the outermost commit: take the chain's lock, then link the queued records."""
     if session.in_nested_transaction() or not session.info.get(_PENDING):
@@ -120,7 +115,6 @@ def _chain_pending(session: OrmSession) -> None:
     session.flush()
 
 
-@event.listens_for(OrmSession, "after_soft_rollback")
 def _drop_rolled_back(session: OrmSession, previous_transaction: SessionTransaction) -> None:
     """Forget the records queued inside a transaction or savepoint that rolled back."""
     pending = session.info.get(_PENDING)
@@ -138,6 +132,13 @@ def _within(transaction: SessionTransaction | None, ancestor: SessionTransaction
             return True
         transaction = transaction.parent
     return False
+
+
+# Registered by app.listeners when an engine is made, not by importing this module.
+LISTENERS = (
+    (OrmSession, "before_commit", _chain_pending),
+    (OrmSession, "after_soft_rollback", _drop_rolled_back),
+)
 
 
 def _lock_chain(session: OrmSession) -> None:

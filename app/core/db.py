@@ -10,15 +10,15 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import BackgroundTasks, Depends, Request
-from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy import Column, DateTime, Engine, create_engine, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Session, SQLModel
+from sqlmodel import Field, Session, SQLModel
 
 from app.core.config import Settings
 
@@ -60,6 +60,14 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+def utc_field(nullable: bool = False, *, index: bool = False, primary_key: bool = False) -> Any:
+    """A model field stored as :class:`UTCDateTime`; every model module's timestamps."""
+    column: Column[datetime] = Column(
+        UTCDateTime(), nullable=nullable, index=index, primary_key=primary_key
+    )
+    return Field(default=None, sa_column=column)
+
+
 def pk(row: Any) -> int:
     """The primary key of a row that has been flushed."""
     if row.id is None:
@@ -73,7 +81,12 @@ def make_engine(settings: Settings) -> Engine:
     Every wait on the database is bounded (``GOVAI_DB_*_TIMEOUT*``, SQLite's busy timeout), so
     a database that is down or hangs fails a request in seconds, answered 503 by
     ``app.core.errors``; ``pool_pre_ping`` replaces the connections it dropped once it is back.
+    Making an engine registers the session listeners (``app.listeners``), so every way in (the
+    app, the command line, the sweeper, the tests) has them and importing a module adds none.
     """
+    from app import listeners  # the application's, which this module cannot import above
+
+    listeners.install()
     url = settings.sqlalchemy_url
     pool = {
         "pool_size": settings.worker_threads,
@@ -184,10 +197,21 @@ def after_commit(session: Session, task: Callable[[Any], None]) -> None:
     session.info.setdefault(_AFTER_COMMIT, []).append(task)
 
 
-@event.listens_for(Session, "after_soft_rollback")
 def _forget_tasks(session: Session, previous_transaction: Any) -> None:
     if previous_transaction.parent is None:
         session.info.pop(_AFTER_COMMIT, None)
+
+
+Listener = tuple[Any, str, Callable[..., Any]]
+LISTENERS: tuple[Listener, ...] = ((Session, "after_soft_rollback", _forget_tasks),)
+
+
+def listen(listeners: Iterable[Listener]) -> None:
+    """Register each ``(target, event name, function)`` unless it already is: once per process,
+    however many engines are made."""
+    for target, identifier, function in listeners:
+        if not event.contains(target, identifier, function):
+            event.listen(target, identifier, function)
 
 
 def keep_through_rollback(session: Session, write: Callable[[Session], None]) -> None:

@@ -7,11 +7,7 @@ from datetime import datetime
 from sqlalchemy import Column, ForeignKey, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.core.db import UTCDateTime
-
-
-def _utc(nullable: bool = False) -> datetime:
-    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable))  # type: ignore[no-any-return]
+from app.core.db import utc_field as _utc
 
 
 class User(SQLModel, table=True):

@@ -15,6 +15,7 @@ from app.core.db import SessionDep, pk
 from app.core.errors import Forbidden
 from app.core.http import PageDep
 from app.core.i18n import N_, gettext
+from app.core.idempotency import Attempt, IdempotencyKeyHeader
 from app.identity import service
 from app.identity.actor import Actor
 from app.identity.dependencies import ActorDep, access
@@ -125,11 +126,19 @@ def invite(
     session: SessionDep,
     clock: ClockDep,
     actor: ActorDep,
-) -> InvitationOut:
-    """Invite someone by e-mail to judge or organize this competition (single use, 7 days)."""
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    """Invite someone by e-mail to judge or organize this competition (single use, 7 days). A
+    retry with the same ``Idempotency-Key`` gets the first answer and sends no second e-mail."""
+    now, staff_role = clock.now(), Role(body.role)
+    user_id = actor.user.id if actor.user else None
+    attempt = Attempt.of(
+        request, session, user_id, idempotency_key, now, body.model_dump(mode="json")
+    )
+    if attempt.replayed is not None:
+        return attempt.replayed
     competition = competitions.get_competition(session, slug=slug)
     service.authorize(actor, Permission.INVITE_STAFF, competition=competition)
-    now, staff_role = clock.now(), Role(body.role)
     invitation, code = service.invite(
         session,
         email=body.email,
@@ -163,13 +172,14 @@ def invite(
         ),
         now=now,
     )
-    return InvitationOut(
+    out = InvitationOut(
         id=pk(invitation),
         email=invitation.email,
         role=staff_role,
         competition=slug,
         expires_at=invitation.expires_at,
     )
+    return attempt.respond(201, out)
 
 
 @router.post(

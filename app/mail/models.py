@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel
 
-from app.core.db import UTCDateTime
-
-
-def _utc(nullable: bool = False, index: bool = False) -> Any:
-    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+from app.core.db import utc_field as _utc
 
 
 class OutboundMail(SQLModel, table=True):

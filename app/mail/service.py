@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, event, func, or_, update
+from sqlalchemy import ColumnElement, Engine, func, or_, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col, select
@@ -61,15 +61,20 @@ def _wake_sender(state: Any) -> None:
         sender.wake()
 
 
-@event.listens_for(OrmSession, "after_soft_rollback")
 def _forget_on_rollback(session: OrmSession, previous_transaction: SessionTransaction) -> None:
     if previous_transaction.parent is None:  # the whole transaction: nothing it queued exists
         session.info.pop(QUEUED, None)
 
 
-@event.listens_for(OrmSession, "after_commit")
 def _forget_on_commit(session: OrmSession) -> None:
     session.info.pop(QUEUED, None)  # the next transaction of this session starts a new list
+
+
+# Registered by app.listeners when an engine is made, not by importing this module.
+LISTENERS = (
+    (OrmSession, "after_soft_rollback", _forget_on_rollback),
+    (OrmSession, "after_commit", _forget_on_commit),
+)
 
 
 @dataclass(frozen=True)

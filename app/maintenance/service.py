@@ -46,10 +46,10 @@ from sqlmodel import Session
 
 from app.accounts.models import AccountToken, BrowserSession, RateLimitWindow
 from app.core.config import Settings
+from app.core.idempotency import IdempotencyKey
 from app.mail.models import OutboundMail
 from app.oauth.config import oauth_settings
 from app.oauth.models import AccessTokenRecord, AuthorizationCode, RefreshToken
-from app.submissions.models import IdempotencyKey
 
 ACCOUNT_TOKEN_GRACE = timedelta(days=1)
 RATE_LIMIT_MARGIN = timedelta(hours=1)

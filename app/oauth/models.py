@@ -13,11 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, ForeignKey, Integer, String
 from sqlmodel import Field, SQLModel
 
-from app.core.db import UTCDateTime
-
-
-def _utc(nullable: bool = False) -> datetime:
-    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable))  # type: ignore[no-any-return]
+from app.core.db import utc_field as _utc
 
 
 def _json_list() -> list[Any]:

@@ -7,11 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import Response
 
+from app.core.clock import ClockDep
 from app.core.db import SessionDep, pk
-from app.identity.dependencies import access
+from app.core.idempotency import Attempt, IdempotencyKeyHeader, upload
+from app.identity.dependencies import ActorDep, access
 from app.identity.permissions import Permission
 from app.submissions import attachments, service, storage
-from app.submissions.dependencies import Editing, Id, Readable
+from app.submissions.dependencies import Editing, Id, Readable, account_of, authorize
 from app.submissions.models import Attachment
 from app.submissions.schemas import AttachmentOut, AttachmentsOut
 from app.teams import service as teams
@@ -60,28 +62,39 @@ def list_attachments(found: Readable, session: SessionDep) -> AttachmentsOut:
     **access(Permission.EDIT_SUBMISSION, 404, 409, 413, 415, 422, 429),
 )
 def upload_attachment(
-    change: Editing,
+    submission_id: Id,
     file: Annotated[UploadFile, File(description="One file: PDF, PNG, JPEG or ZIP by content")],
     request: Request,
     session: SessionDep,
-) -> AttachmentOut:
+    clock: ClockDep,
+    actor: ActorDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
     """Attach a file, under the same rules as editing the draft. The type is decided by the
     file's first bytes, never by its name or declared type (415 otherwise); a file over the
     competition's limit, or one the entry has no room left for, is refused (413); an entry
     holding the competition's most files refuses another (409); past the uploads a person may
-    make in a window, 429 with Retry-After. A refused file leaves nothing behind."""
+    make in a window, 429 with Retry-After. A refused file leaves nothing behind. A retry with
+    the same ``Idempotency-Key``, file and name gets the first answer and attaches nothing."""
+    now, user = clock.now(), account_of(actor)
+    fingerprint = upload(file.file, filename=file.filename)
+    attempt = Attempt.of(request, session, pk(user), idempotency_key, now, fingerprint)
+    if attempt.replayed is not None:
+        return attempt.replayed
+    submission, team = service.visible(session, submission_id=submission_id, actor=actor, lock=True)
+    authorize(session, actor, team, Permission.EDIT_SUBMISSION, now)
     row = attachments.add(
         session,
-        submission=change.submission,
-        team=change.team,
-        user=change.user,
+        submission=submission,
+        team=team,
+        user=user,
         source=file.file,
         filename=file.filename,
         settings=request.app.state.settings,
-        now=change.now,
-        actor=change.actor,
+        now=now,
+        actor=actor.label,
     )
-    return _attachment_out(row)
+    return attempt.respond(201, _attachment_out(row))
 
 
 @router.delete(

@@ -1,4 +1,4 @@
-"""Submissions: drafts with immutable versions, receipts, per-team extensions, idempotency keys."""
+"""Submissions: drafts with immutable versions, receipts, per-team extensions, attachments."""
 
 from __future__ import annotations
 
@@ -8,11 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, ForeignKey, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.core.db import UTCDateTime
-
-
-def _utc(nullable: bool = False) -> Any:
-    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable))
+from app.core.db import utc_field as _utc
 
 
 def _ref(table: str, *, ondelete: str = "CASCADE", nullable: bool = False) -> Any:
@@ -89,21 +85,6 @@ class DeadlineExtension(SQLModel, table=True):
     reason: str = Field(max_length=2000)
     granted_by: str = Field(max_length=200)
     granted_at: datetime = _utc()
-
-
-class IdempotencyKey(SQLModel, table=True):
-    """The first successful response to a POST carrying an ``Idempotency-Key``, per user."""
-
-    __tablename__ = "idempotency_key"
-    __table_args__ = (UniqueConstraint("user_id", "key"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    user_id: int = _ref("user_account")
-    key: str = Field(max_length=200)
-    request_hash: str = Field(max_length=64)
-    response_status: int
-    response_body: dict[str, Any] = _json()
-    created_at: datetime = _utc()
 
 
 class Attachment(SQLModel, table=True):

@@ -5,13 +5,12 @@ Anyone can recompute a receipt's digest from its snapshot with :data:`RECIPE`.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
 
+from app.core import canonical as canonical_json
 from app.core import mail
 from app.core.config import Settings
 from app.core.i18n import N_, gettext
@@ -58,12 +57,8 @@ def snapshot(
     }
 
 
-def canonical(data: dict[str, Any]) -> str:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def digest(data: dict[str, Any]) -> str:
-    return hashlib.sha256(canonical(data).encode("utf-8")).hexdigest()
+canonical = canonical_json.canonical  # the snapshot's text that the digest covers
+digest = canonical_json.sha256  # the receipt's SHA-256, as :data:`RECIPE` recomputes it
 
 
 def queue(

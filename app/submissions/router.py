@@ -28,10 +28,11 @@ from app.core.errors import (
 )
 from app.core.http import LangDep
 from app.core.i18n import gettext
+from app.core.idempotency import Attempt, IdempotencyKeyHeader
 from app.core.text import UnicodeJson, UnicodeKey
 from app.identity.dependencies import ActorDep, access
 from app.identity.permissions import Permission
-from app.submissions import attachments_router, idempotency, impact, receipts, service
+from app.submissions import attachments_router, impact, receipts, service
 from app.submissions.dependencies import Editing, Id, Readable, account_of, authorize
 from app.submissions.models import Receipt, Submission
 from app.submissions.schemas import (
@@ -49,10 +50,9 @@ from app.teams.models import Team
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["submissions"])
-IdempotencyKeyHeader = Annotated[
-    str | None, Header(max_length=200, description="Retry safely: the first response is kept")
+IfMatch = Annotated[
+    str | None, Header(max_length=100, description="The version being changed, or * for any")
 ]
-IfMatch = Annotated[str | None, Header(max_length=100, description="The version being changed")]
 Answers = Annotated[
     dict[UnicodeKey, UnicodeJson], Body(description="Answers keyed by the form's field ids")
 ]
@@ -123,7 +123,7 @@ def create_submission(
     per problem statement, within the competition's limit. Drafts may be incomplete; types
     and word limits are always checked."""
     now, user = clock.now(), account_of(actor)
-    attempt = idempotency.Attempt.of(request, session, user, idempotency_key, now, answers)
+    attempt = Attempt.of(request, session, pk(user), idempotency_key, now, answers)
     if attempt.replayed is not None:
         return attempt.replayed
     team = teams.visible_team(session, team_id=team_id, actor=actor)
@@ -213,7 +213,8 @@ def update_submission(
     change: Editing, answers: Answers, session: SessionDep, if_match: IfMatch = None
 ) -> Response:
     """Merge the given answers over the current ones (``null`` clears a field) as the next
-    version. Needs ``If-Match`` with the current version: 428 without, 412 when stale."""
+    version. Needs ``If-Match`` with the current version (or ``*``): 428 without, 412 when
+    stale."""
     version = service.save(
         session,
         submission=change.submission,
@@ -245,7 +246,7 @@ def finalize(
     freeze the current version and return its receipt, e-mailed to every member. Finalizing a
     later version supersedes the earlier receipt; the same version gives the same receipt."""
     now, user = clock.now(), account_of(actor)
-    attempt = idempotency.Attempt.of(request, session, user, idempotency_key, now)
+    attempt = Attempt.of(request, session, pk(user), idempotency_key, now)
     if attempt.replayed is not None:
         return attempt.replayed
     submission, team = service.visible(session, submission_id=submission_id, actor=actor, lock=True)
@@ -305,7 +306,7 @@ def withdraw(
 ) -> Response:
     """Withdraw the entry, until the deadline. A withdrawn entry cannot be changed."""
     now, user = clock.now(), account_of(actor)
-    attempt = idempotency.Attempt.of(request, session, user, idempotency_key, now)
+    attempt = Attempt.of(request, session, pk(user), idempotency_key, now)
     if attempt.replayed is not None:
         return attempt.replayed
     submission, team = service.visible(session, submission_id=submission_id, actor=actor, lock=True)

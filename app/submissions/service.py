@@ -252,11 +252,19 @@ def versions(session: Session, submission: Submission) -> list[SubmissionVersion
     return list(session.exec(query.order_by(col(SubmissionVersion.number))).all())
 
 
-def parse_if_match(value: str | None) -> int | None:
-    """``3``, ``"3"``, ``W/"v3"`` all name version 3; anything else names none."""
+def if_match_allows(value: str | None, current: int) -> bool:
+    """Whether ``If-Match`` lets a change of the ``current`` version through (RFC 9110 13.1.1):
+    ``*`` matches whatever version is current; otherwise one of its comma-separated tags must
+    name it (``3``, ``"3"``, ``W/"v3"`` all name version 3). 428 without the header."""
     if value is None:
         raise PreconditionRequired(N_("Send If-Match with the version you are changing."))
-    tag = value.strip().removeprefix("W/").strip('"').removeprefix("v")
+    if value.strip() == "*":
+        return True
+    return current in {_version_of_tag(tag) for tag in value.split(",")}
+
+
+def _version_of_tag(tag: str) -> int | None:
+    tag = tag.strip().removeprefix("W/").strip('"').removeprefix("v")
     return int(tag) if tag.isdigit() and len(tag) < 10 else None
 
 
@@ -280,10 +288,10 @@ def save(
 ) -> SubmissionVersion:
     """Merge ``patch`` over the current answers as the next version, if ``If-Match`` names the
     current one. Audited."""
-    expected = parse_if_match(if_match)
+    allowed = if_match_allows(if_match, submission.current_version)
     member_or_refuse(session, team, user)
     current = version_of(session, submission, submission.current_version)
-    if expected != submission.current_version:
+    if not allowed:
         raise StaleVersion(current)
     writable(session, submission, team, now)
     competition = teams.competition_of(session, team=team)

@@ -8,11 +8,7 @@ from typing import Any
 from sqlalchemy import Column, ForeignKey, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.core.db import UTCDateTime
-
-
-def _utc(nullable: bool = False) -> Any:
-    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable))
+from app.core.db import utc_field as _utc
 
 
 def _ref(table: str, *, ondelete: str = "CASCADE", nullable: bool = False) -> Any:

@@ -12,6 +12,7 @@ from app.competitions import service as competitions
 from app.core.clock import ClockDep
 from app.core.db import SessionDep, pk
 from app.core.errors import Forbidden
+from app.core.idempotency import Attempt, IdempotencyKeyHeader
 from app.identity import service as identity
 from app.identity.actor import Actor
 from app.identity.dependencies import ActorDep, access
@@ -95,12 +96,23 @@ def _team_out(session: Session, team: Team) -> TeamOut:
     **access(Permission.FORM_TEAM, 404, 409, 422),
 )
 def create_team(
-    slug: Slug, body: TeamIn, session: SessionDep, clock: ClockDep, actor: ActorDep
-) -> TeamOut:
+    slug: Slug,
+    body: TeamIn,
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: ActorDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
     """Form a team; the caller is its captain and primary contact. One team per person per
     competition; an individual is a team of one."""
+    now, user_id = clock.now(), actor.user.id if actor.user else None
+    attempt = Attempt.of(
+        request, session, user_id, idempotency_key, now, body.model_dump(mode="json")
+    )
+    if attempt.replayed is not None:
+        return attempt.replayed
     competition = competitions.get_competition(session, slug=slug)
-    now = clock.now()
     phase = competitions.phase_of(session, competition=competition, now=now)
     identity.authorize(actor, Permission.FORM_TEAM, competition=competition, phase=phase)
     team = service.create_team(
@@ -111,7 +123,7 @@ def create_team(
         now=now,
         actor=actor.label,
     )
-    return _team_out(session, team)
+    return attempt.respond(201, _team_out(session, team))
 
 
 @router.get("/teams/{team_id}", response_model=TeamOut, **access(Permission.READ_TEAM, 404))
@@ -149,10 +161,18 @@ def invite(
     session: SessionDep,
     clock: ClockDep,
     actor: ActorDep,
-) -> TeamInvitationOut:
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
     """The captain invites someone by e-mail (single use, 7 days). The code is also returned,
-    once, to be shared by hand."""
+    once, to be shared by hand; a retry with the same ``Idempotency-Key`` gets the same
+    invitation back, and no second e-mail goes out."""
     now = clock.now()
+    user_id = actor.user.id if actor.user else None
+    attempt = Attempt.of(
+        request, session, user_id, idempotency_key, now, body.model_dump(mode="json")
+    )
+    if attempt.replayed is not None:
+        return attempt.replayed
     team = _team(session, actor, team_id, Permission.MANAGE_TEAM, now, captain=True)
     invitation, code = service.invite(
         session, team=team, email=body.email, now=now, actor=actor.label
@@ -165,13 +185,14 @@ def invite(
         code=code,
         lang=request.state.lang,
     )
-    return TeamInvitationOut(
+    out = TeamInvitationOut(
         id=pk(invitation),
         team_id=pk(team),
         email=invitation.email,
         expires_at=invitation.expires_at,
         code=code,
     )
+    return attempt.respond(201, out)
 
 
 @router.post(

@@ -17,6 +17,7 @@ from app.accounts.models import AccountToken, BrowserSession, RateLimitWindow, S
 from app.core.clock import FrozenClock
 from app.core.config import Settings
 from app.core.db import new_session
+from app.core.idempotency import IdempotencyKey
 from app.mail.models import OutboundMail
 from app.mail.service import MAX_ATTEMPTS
 from app.maintenance import service
@@ -28,7 +29,6 @@ from app.oauth.models import (
     PersonalAccessToken,
     RefreshToken,
 )
-from app.submissions.models import IdempotencyKey
 from tests.teams.factories import person
 from tests.waiting import eventually
 

@@ -168,3 +168,19 @@ def test_a_team_lists_its_entries_and_nobody_else_sees_them(
     assert client.get(url, headers=organizer).json()["submissions"][0]["id"] == sid
     refused = client.get(url, headers=other)
     assert refused.status_code == 404 and refused.json()["status"] == 404
+
+
+def test_if_match_star_matches_any_current_version(client: TestClient, loaded: Engine) -> None:
+    """RFC 9110 13.1.1: ``*`` is true whatever version is current; a list matches when one of
+    its tags names the current version."""
+    _, cap = person(loaded, "cap@example.org")
+    sid = draft(client, form(client, cap)["id"], cap, title="Mine")["id"]
+    assert patch(client, sid, cap, {"title": "Second"}, 1).status_code == 200
+    star = patch(client, sid, cap, {"title": "Third"}, "*")
+    assert star.status_code == 200 and star.headers["ETag"] == '"3"'
+    assert star.json()["answers"]["title"] == "Third"
+    listed = patch(client, sid, cap, {"title": "Fourth"}, '"1", "3"')
+    assert listed.status_code == 200 and listed.json()["version"] == 4
+    before = rows(loaded)
+    assert patch(client, sid, cap, {"title": "Lost"}, '"1", "3"').status_code == 412
+    assert rows(loaded) == before
