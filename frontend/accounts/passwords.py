@@ -16,7 +16,7 @@ from app.accounts.csrf import CsrfFailed, verify_form_token
 from app.core.clock import ClockDep
 from app.core.config import Settings
 from app.core.db import SessionDep
-from app.core.errors import TooManyRequests
+from app.core.errors import FieldError, TooManyRequests
 from app.core.i18n import translator
 from app.identity.dependencies import ActorDep
 from frontend.accounts.common import (
@@ -33,7 +33,7 @@ from frontend.guards import PageLang
 router = page_router()
 Text = Annotated[str, FormField(max_length=2000)]
 Secret = Annotated[str, FormField(max_length=4096)]
-Refusal = (CsrfFailed, TooManyRequests, accounts.FieldError)
+Refusal = (CsrfFailed, TooManyRequests, FieldError)
 
 
 def _local_only(request: Request, lang: str) -> Response | None:
