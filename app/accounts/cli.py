@@ -19,7 +19,7 @@ def create(
     from app.core.clock import SystemClock
     from app.core.config import get_settings
     from app.core.db import make_engine, new_session
-    from app.core.errors import AppError
+    from app.core.errors import AppError, FieldError
     from app.core.i18n import gettext
 
     settings = get_settings()
@@ -31,7 +31,10 @@ def create(
             )
             user_id, address = user.id, user.email
     except AppError as exc:
-        typer.echo(gettext("en", exc.detail or exc.title, **exc.params), err=True)
+        said = exc.translated("en").values() if isinstance(exc, FieldError) else None
+        typer.echo(
+            " ".join(said or [gettext("en", exc.detail or exc.title, **exc.params)]), err=True
+        )
         raise typer.Exit(1) from exc
     finally:
         engine.dispose()

@@ -27,22 +27,12 @@ from app.audit import service as audit
 from app.competitions.lifecycle import Role
 from app.core.config import Settings
 from app.core.db import keep_through_rollback, pk
-from app.core.errors import BadRequest, Forbidden
+from app.core.errors import BadRequest, FieldError, Forbidden
 from app.core.i18n import N_
 from app.identity import service as identity
 from app.identity.models import User
 
 VERIFY_EMAIL, RESET_PASSWORD = "verify_email", "reset_password"
-
-
-class FieldError(BadRequest):
-    """A form field is not acceptable; ``field`` says which, to show the message beside it."""
-
-    kind = "invalid-field"
-
-    def __init__(self, detail: str, /, *, field: str, **params: object) -> None:
-        super().__init__(detail, **params)
-        self.field = field
 
 
 class LinkRefused(BadRequest):

@@ -7,21 +7,23 @@ and details are English message ids from the catalogue; parameters are filled in
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
-from collections.abc import Callable
-from typing import Any, ClassVar
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar, get_args
 
+from babel.lists import format_list
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
+from pydantic_core.core_schema import ErrorType
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from app.core import text
-from app.core.i18n import N_, gettext
+from app.core.i18n import N_, gettext, ngettext
 
 logger = logging.getLogger(__name__)
 
@@ -151,6 +153,42 @@ class UnsupportedMediaType(AppError):
     status, kind, title = 415, "unsupported-media-type", N_("Unsupported media type")
 
 
+class FieldError(AppError):
+    """Fields the request cannot take: 422, rendered as the problem's ``errors`` (the API) or
+    beside each field (a page), like the validation of a payload. Each names its ``field`` (a
+    dotted path) and a catalogue message id with its parameters, translated when rendered.
+
+    ``FieldError(N_("..."), field="email", **params)`` refuses one field; ``FieldError([...])``
+    several at once, in order (``field`` and ``message`` are then the first one's). A check that
+    does not know the field's name yet leaves it "" and its caller places it (``at``).
+    """
+
+    status, kind, title = 422, "validation", N_("The request is not valid")
+
+    def __init__(
+        self, message: str | Sequence[FieldError], /, *, field: str = "", **params: Any
+    ) -> None:
+        super().__init__(N_("Some fields are not valid; see errors."), **params)
+        if isinstance(message, str):
+            self.field, self.message = field, message
+            self.errors: tuple[FieldError, ...] = (self,)
+        else:
+            self.errors = tuple(one for error in message for one in error.errors)
+            first = self.errors[0]
+            self.field, self.message, self.params = first.field, first.message, first.params
+
+    def at(self, field: str) -> FieldError:
+        """The same refusal of one field, placed at ``field``."""
+        return FieldError(self.message, field=field, **self.params)
+
+    def translated(self, lang: str) -> dict[str, str]:
+        """Each field's message in ``lang`` (the first one when a field has several)."""
+        said: dict[str, str] = {}
+        for error in self.errors:
+            said.setdefault(error.field, gettext(lang, error.message, **error.params))
+        return said
+
+
 _STATUS_TITLES = {
     400: N_("Bad request"),
     401: N_("Authentication required"),
@@ -221,21 +259,29 @@ async def _app_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-# Pydantic's error types, in words a person reads in either language. Others fall back to
-# pydantic's own English reason inside a translated sentence.
+# Pydantic's error types, in words a person reads in either language. A type pydantic does not
+# know is one of ours (``app.core.text.refuse``): its message is a catalogue id already.
 _FIELD_MESSAGES = {
     "missing": N_("This field is required."),
     "extra_forbidden": N_("This field is not allowed here."),
-    "string_too_short": N_("Use at least %(min_length)s characters."),
     "string_too_long": N_("Use at most %(max_length)s characters."),
-    "too_short": N_("Give at least %(min_length)s items."),
     "too_long": N_("Give at most %(max_length)s items."),
     "int_parsing": N_("Enter a whole number."),
     "int_type": N_("Enter a whole number."),
     "int_from_float": N_("Enter a whole number."),
+    "float_parsing": N_("Enter a number."),
+    "float_type": N_("Enter a number."),
     "bool_parsing": N_("Enter true or false."),
     "bool_type": N_("Enter true or false."),
     "string_type": N_("Enter text."),
+    "list_type": N_("Enter a list."),
+    "dict_type": N_("Enter an object."),
+    "model_type": N_("Enter an object."),
+    "model_attributes_type": N_("Enter an object."),
+    "datetime_parsing": N_("Enter a date and time such as 2025-06-01T12:00:00Z."),
+    "datetime_type": N_("Enter a date and time such as 2025-06-01T12:00:00Z."),
+    "datetime_from_date_parsing": N_("Enter a date and time such as 2025-06-01T12:00:00Z."),
+    "timezone_aware": N_("Enter a date and time such as 2025-06-01T12:00:00Z."),
     "greater_than_equal": N_("Enter a number of at least %(ge)s."),
     "less_than_equal": N_("Enter a number of at most %(le)s."),
     "greater_than": N_("Enter a number above %(gt)s."),
@@ -244,22 +290,65 @@ _FIELD_MESSAGES = {
     "literal_error": N_("Choose one of: %(expected)s."),
     "string_pattern_mismatch": N_("The value does not have the expected form."),
     "json_invalid": N_("The body is not valid JSON."),
-    "value_error": N_("Invalid value: %(reason)s"),
-    **text.MESSAGES,
+    "value_error": N_("Enter a valid value."),
 }
+_PYDANTIC_TYPES = frozenset(get_args(ErrorType))
+_QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'")
+
+
+def _at_least(lang: str, kind: str, n: int) -> str:
+    if kind == "characters":
+        return ngettext(
+            lang, "Use at least %(num)d character.", "Use at least %(num)d characters.", n
+        )
+    return ngettext(lang, "Give at least %(num)d item.", "Give at least %(num)d items.", n)
 
 
 def field_message(lang: str, error: dict[str, Any]) -> str:
-    """One validation error in the caller's language."""
-    message = _FIELD_MESSAGES.get(str(error.get("type")), N_("Invalid value: %(reason)s"))
-    params = {
-        **{k: str(v) for k, v in (error.get("ctx") or {}).items()},
-        "reason": error.get("msg", ""),
-    }
+    """One of pydantic's validation errors in the caller's language: its words, never
+    pydantic's English."""
+    kind, ctx = str(error.get("type")), dict(error.get("ctx") or {})
+    text = isinstance(error.get("input"), str)  # a length constraint on text counts characters
+    if kind in ("string_too_short", "too_short"):
+        counted = "characters" if kind == "string_too_short" or text else "items"
+        return _at_least(lang, counted, int(ctx.get("min_length", 1)))
+    if kind in ("enum", "literal_error"):
+        choices = _QUOTED.findall(str(ctx.get("expected", ""))) or [str(ctx.get("expected"))]
+        ctx["expected"] = format_list(choices, style="or", locale=lang)
+    if kind == "too_long" and text:
+        kind = "string_too_long"
+    if kind == "value_error" and "email address" in str(error.get("msg")):
+        message = N_("Enter a valid e-mail address.")
+    elif kind in _FIELD_MESSAGES or kind in _PYDANTIC_TYPES:
+        message = _FIELD_MESSAGES.get(kind, N_("Enter a valid value."))
+    else:  # ours: PydanticCustomError(kind, message id, params)
+        message = str(error.get("msg", ""))
     try:
-        return gettext(lang, message, **params)
-    except (KeyError, ValueError):
-        return gettext(lang, N_("Invalid value: %(reason)s"), reason=error.get("msg", ""))
+        return gettext(lang, message, **ctx)
+    except (KeyError, ValueError, TypeError):
+        return gettext(lang, N_("Enter a valid value."))
+
+
+def field_problems(request: Request, errors: list[FieldProblem]) -> JSONResponse:
+    """The one rendering of field problems: 422, with a translated title and ``errors``."""
+    return problem_response(
+        request,
+        status=422,
+        kind=FieldError.kind,
+        title=FieldError.title,
+        detail=N_("Some fields are not valid; see errors."),
+        errors=errors,
+    )
+
+
+async def _field_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, FieldError)
+    lang = request_language(request)
+    errors = [
+        FieldProblem(field=e.field, message=gettext(lang, e.message, **e.params))
+        for e in exc.errors
+    ]
+    return field_problems(request, errors)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -269,14 +358,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         FieldProblem(field=_location(tuple(err.get("loc", ()))), message=field_message(lang, err))
         for err in exc.errors()
     ]
-    return problem_response(
-        request,
-        status=422,
-        kind="validation",
-        title=_STATUS_TITLES[422],
-        detail=N_("Some fields are not valid; see errors."),
-        errors=errors,
-    )
+    return field_problems(request, errors)
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -351,6 +433,7 @@ async def _database_unavailable(request: Request, exc: Exception) -> Response:
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(FieldError, _field_error)
     for kind in (DatabaseUnavailable, *DATABASE_DOWN):
         app.add_exception_handler(kind, _database_unavailable)
     app.add_exception_handler(RequestValidationError, _validation_error)

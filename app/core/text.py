@@ -64,9 +64,20 @@ def one_line(value: str) -> str:
     return " ".join(_BREAKS.split(value)).strip()
 
 
-def refuse(kind: str) -> PydanticCustomError:
-    """The validation error for ``kind``; ``app.core.errors`` words it in both languages."""
-    return PydanticCustomError(kind, MESSAGES[kind])
+def refuse(kind: str, message: str | None = None, **params: Any) -> PydanticCustomError:
+    """The validation error ``kind``, worded by the catalogue message id ``message`` (by default
+    ``MESSAGES[kind]``) with ``params``: ``app.core.errors`` translates it whole. ``kind`` is
+    none of pydantic's own error types; ``message`` holds no braces (pydantic's placeholders)."""
+    return PydanticCustomError(kind, message or MESSAGES[kind], params)
+
+
+def not_blank(value: str | None) -> str | None:
+    """``value`` stripped; a text of spaces only is refused, None stays None."""
+    if value is None:
+        return None
+    if not (value := value.strip()):
+        raise refuse("blank", N_("This field must not be blank."))
+    return value
 
 
 def _single_line(value: str) -> str:

@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from app.competitions.catalogue_schemas import country_codes
 from app.competitions.lifecycle import Phase, Role
-from app.core.text import MultiLine, SingleLine
+from app.core.i18n import N_
+from app.core.text import MultiLine, SingleLine, not_blank, refuse
 
 
 class StaffRole(StrEnum):
@@ -61,11 +62,8 @@ class ProfileIn(Profile):
 
     @field_validator("name")
     @classmethod
-    def _trimmed(cls, value: str) -> str:
-        value = value.strip()
-        if not value:
-            raise ValueError("must not be blank")
-        return value
+    def _trimmed(cls, value: str) -> str | None:
+        return not_blank(value)
 
     @field_validator("organization")
     @classmethod
@@ -76,7 +74,7 @@ class ProfileIn(Profile):
     @classmethod
     def _country(cls, value: str | None) -> str | None:
         if value is not None and value not in country_codes():
-            raise ValueError("not an ISO 3166-1 alpha-2 country code")
+            raise refuse("country_code", N_("Enter a country's two-letter code, such as CA or FR."))
         return value
 
 

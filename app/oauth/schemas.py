@@ -8,7 +8,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
 from app.competitions.lifecycle import Role
-from app.core.text import SingleLine
+from app.core.i18n import N_
+from app.core.text import SingleLine, refuse
 from app.identity.permissions import Scope
 from app.oauth.models import OAuthClient, PersonalAccessToken
 
@@ -18,10 +19,10 @@ Name = Annotated[SingleLine, Field(min_length=1, max_length=200)]
 def _whole_number(value: object) -> object:
     """A JSON integer, as JSON Schema has it: 30 or 30.0, never true, "30" or 30.5."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError("must be a whole number")
+        raise refuse("whole_number", N_("Enter a whole number."))
     if isinstance(value, float):
         if not value.is_integer():
-            raise ValueError("must be a whole number")
+            raise refuse("whole_number", N_("Enter a whole number."))
         return int(value)
     return value
 

@@ -21,13 +21,11 @@ from app.core.clock import ClockDep
 from app.core.db import SessionDep, pk
 from app.core.errors import (
     PROBLEM_MEDIA_TYPE,
-    FieldProblem,
     NotFound,
     problem_response,
     request_language,
 )
 from app.core.http import LangDep
-from app.core.i18n import gettext
 from app.core.idempotency import Attempt, IdempotencyKeyHeader
 from app.core.text import UnicodeJson, UnicodeKey
 from app.identity.dependencies import ActorDep, access
@@ -343,18 +341,6 @@ def grant_extension(
     )
 
 
-async def _form_invalid(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, service.FormInvalid)
-    lang = request_language(request)
-    errors = [
-        FieldProblem(field=p.field, message=gettext(lang, p.message, **p.params))
-        for p in exc.problems
-    ]
-    return problem_response(
-        request, status=422, kind=exc.kind, title=exc.title, detail=exc.detail, errors=errors
-    )
-
-
 async def _stale(request: Request, exc: Exception) -> Response:
     """412 with the current version and its answers, so the caller can merge and retry."""
     assert isinstance(exc, service.StaleVersion)
@@ -372,8 +358,7 @@ async def _stale(request: Request, exc: Exception) -> Response:
 
 
 def install(app: FastAPI) -> None:
-    """The routes and the renderings of the two problems that carry more than a message."""
+    """The routes and the rendering of the problem that carries more than a message."""
     app.include_router(router)
     app.include_router(attachments_router.router)
-    app.add_exception_handler(service.FormInvalid, _form_invalid)
     app.add_exception_handler(service.StaleVersion, _stale)

@@ -21,9 +21,9 @@ from app.competitions.lifecycle import Phase
 from app.competitions.models import Challenge, Competition
 from app.core.db import pk
 from app.core.errors import (
-    AppError,
     Conflict,
     DeadlinePassed,
+    FieldError,
     NotFound,
     PreconditionFailed,
     PreconditionRequired,
@@ -39,19 +39,8 @@ from app.submissions.models import (
     Submission,
     SubmissionVersion,
 )
-from app.submissions.validation import FieldError
 from app.teams import service as teams
 from app.teams.models import Team
-
-
-class FormInvalid(AppError):
-    """Answers the form refuses; ``problems`` name each field and what is wrong."""
-
-    status, kind, title = 422, "validation", N_("The request is not valid")
-
-    def __init__(self, problems: list[validation.FieldError]) -> None:
-        super().__init__(N_("Some fields are not valid; see errors."))
-        self.problems = problems
 
 
 class StaleVersion(PreconditionFailed):
@@ -147,7 +136,7 @@ def _check(competition: Competition, answers: dict[str, Any], slugs: dict[str, C
     questionnaire = impact.questionnaire_of(competition)
     problems = validation.check_answers(form_of(competition), answers, slugs, questionnaire)
     if problems:
-        raise FormInvalid(problems)
+        raise FieldError(problems)
 
 
 def create(
@@ -162,7 +151,7 @@ def create(
     _check(competition, answers, slugs)
     field = validation.challenge_field(form)
     if field not in answers:
-        raise FormInvalid([validation.FieldError(field, N_("This field is required."))])
+        raise FieldError(N_("This field is required."), field=field)
     challenge = slugs[answers[field]]
     teams.get_team(session, team_id=pk(team), lock=True)  # serializes drafts of one team
     active = session.exec(
@@ -300,7 +289,7 @@ def save(
     field = validation.challenge_field(form_of(competition))
     if field in patch and patch[field] != current.answers.get(field):
         message = N_("The problem statement cannot be changed; withdraw and start a new entry.")
-        raise FormInvalid([validation.FieldError(field, message)])
+        raise FieldError(message, field=field)
     answers = validation.merge_patch(current.answers, patch)
     number = submission.current_version + 1
     version = _add_version(session, submission, number, answers, user, now)
@@ -346,7 +335,7 @@ def finalize(
     version = version_of(session, submission, submission.current_version)
     missing = missing_answers(competition, version.answers)
     if missing:
-        raise FormInvalid(missing)
+        raise FieldError(missing)
     challenge = session.get(Challenge, submission.challenge_id)
     assert challenge is not None
     snapshot = receipts.snapshot(
@@ -426,7 +415,7 @@ def grant_extension(
     if until <= competitions.entries_close_at(competition):
         message = N_("An extension ends after the competition's deadline, %(utc)s UTC.")
         at = competitions.entries_close_at(competition).strftime("%Y-%m-%d %H:%M:%S")
-        raise FormInvalid([validation.FieldError("until", message, {"utc": at})])
+        raise FieldError(message, field="until", utc=at)
     row = extension_of(session, team=team) or DeadlineExtension(
         team_id=pk(team), until=until, reason=reason, granted_by=actor
     )

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
-from dataclasses import field as dataclass_field
 from typing import Any
 from urllib.parse import urlsplit
 
 from app.competitions.catalogue import IMPACT_ANSWERS
 from app.competitions.catalogue_schemas import FieldType, FormField, FormFile, ImpactFile, Text
 from app.core import text
+from app.core.errors import FieldError
 from app.core.i18n import N_
 
 MAX_TEXT_CHARS = 20_000
@@ -62,15 +61,6 @@ REUSE_FIELDS = (
 )
 
 
-@dataclass(frozen=True)
-class FieldError:
-    """One refused field: an English message id and its parameters, translated when shown."""
-
-    field: str
-    message: str
-    params: Mapping[str, Any] = dataclass_field(default_factory=dict)
-
-
 def count_words(text: str) -> int:
     return len(WORD.findall(text))
 
@@ -86,7 +76,7 @@ def challenge_field(form: FormFile) -> str:
 
 def _check_url(value: str, allowed_hosts: list[str] | None) -> FieldError | None:
     if len(value) > MAX_URL_CHARS:
-        return FieldError("", N_("Use at most %(max_length)s characters."), {"max_length": 2000})
+        return FieldError(N_("Use at most %(max_length)s characters."), max_length=2000)
     parts = urlsplit(value.strip())
     try:
         host = (parts.hostname or "").lower()
@@ -94,38 +84,34 @@ def _check_url(value: str, allowed_hosts: list[str] | None) -> FieldError | None
     except ValueError:
         host = ""
     if parts.scheme != "https" or not host or parts.username or parts.password:
-        return FieldError("", N_("Enter an https:// link."))
+        return FieldError(N_("Enter an https:// link."))
     if allowed_hosts is not None and host not in {h.lower() for h in allowed_hosts}:
-        return FieldError(
-            "", N_("Use a link on one of: %(hosts)s."), {"hosts": ", ".join(allowed_hosts)}
-        )
+        return FieldError(N_("Use a link on one of: %(hosts)s."), hosts=", ".join(allowed_hosts))
     return None
 
 
 def check_value(spec: FormField, value: Any, challenges: Collection[str]) -> FieldError | None:
     """The problem with one answer, or None. ``None`` values never reach here."""
     if spec.type is FieldType.YES_NO:
-        return None if isinstance(value, bool) else FieldError("", N_("Enter true or false."))
+        return None if isinstance(value, bool) else FieldError(N_("Enter true or false."))
     if not isinstance(value, str):
-        return FieldError("", N_("Enter text."))
+        return FieldError(N_("Enter text."))
     if (kind := text.problem(value, multi_line=spec.type is FieldType.LONG_TEXT)) is not None:
-        return FieldError("", text.MESSAGES[kind])
+        return FieldError(text.MESSAGES[kind])
     if spec.type is FieldType.CHALLENGE:
         if value not in challenges:
-            return FieldError(
-                "", N_("Choose one of: %(expected)s."), {"expected": _list(challenges)}
-            )
+            return FieldError(N_("Choose one of: %(expected)s."), expected=_list(challenges))
         return None
     if spec.type is FieldType.URL:
         return _check_url(value, spec.allowed_hosts)
     if len(value) > MAX_TEXT_CHARS:
-        return FieldError("", N_("Use at most %(max_length)s characters."), {"max_length": 20000})
+        return FieldError(N_("Use at most %(max_length)s characters."), max_length=20000)
     if spec.id == LICENCE and value and (not SPDX_ID.match(value) or not _known_licence(value)):
-        return FieldError("", N_("Enter an SPDX licence identifier, such as MIT or Apache-2.0."))
+        return FieldError(N_("Enter an SPDX licence identifier, such as MIT or Apache-2.0."))
     words = count_words(value)
     if spec.max_words is not None and words > spec.max_words:
         return FieldError(
-            "", N_("%(count)s words; at most %(limit)s."), {"count": words, "limit": spec.max_words}
+            N_("%(count)s words; at most %(limit)s."), count=words, limit=spec.max_words
         )
     return None
 
@@ -142,17 +128,19 @@ def check_impact(questionnaire: ImpactFile, value: Any) -> list[FieldError]:
     """The impact questionnaire's answers: an object of question id -> choice id. A draft may
     leave questions out; a key that is no question or a value that is no choice is refused."""
     if not isinstance(value, dict):
-        return [FieldError(IMPACT_ANSWERS, N_("Enter an object of question ids and choice ids."))]
+        return [
+            FieldError(N_("Enter an object of question ids and choice ids."), field=IMPACT_ANSWERS)
+        ]
     questions = {q.id: q for q in questionnaire.questions}
     errors: list[FieldError] = []
     for key in sorted(value):
         field, question = f"{IMPACT_ANSWERS}.{key}", questions.get(key)
         if question is None:
-            errors.append(FieldError(field, N_("This question is not in the questionnaire.")))
+            errors.append(FieldError(N_("This question is not in the questionnaire."), field=field))
         elif value[key] is not None and value[key] not in {c.id for c in question.choices}:
             expected = _list([c.id for c in question.choices])
             errors.append(
-                FieldError(field, N_("Choose one of: %(expected)s."), {"expected": expected})
+                FieldError(N_("Choose one of: %(expected)s."), field=field, expected=expected)
             )
     return errors
 
@@ -172,9 +160,9 @@ def check_answers(
         if key == IMPACT_ANSWERS and questionnaire is not None and spec is None:
             errors.extend(check_impact(questionnaire, value) if value is not None else [])
         elif spec is None:
-            errors.append(FieldError(key, N_("This field is not allowed here.")))
+            errors.append(FieldError(N_("This field is not allowed here."), field=key))
         elif value is not None and (problem := check_value(spec, value, challenges)) is not None:
-            errors.append(FieldError(key, problem.message, problem.params))
+            errors.append(problem.at(key))
     return errors
 
 
@@ -184,7 +172,7 @@ def missing_required(
     """Required fields without an answer (blank text counts as none), and every question of the
     impact questionnaire left unanswered: checked at finalization."""
     missing = [
-        FieldError(spec.id, N_("This field is required."))
+        FieldError(N_("This field is required."), field=spec.id)
         for spec in fields_of(form).values()
         if spec.required and _blank(answers.get(spec.id))
     ]
@@ -192,7 +180,7 @@ def missing_required(
         given = answers.get(IMPACT_ANSWERS)
         given = given if isinstance(given, dict) else {}
         missing += [
-            FieldError(f"{IMPACT_ANSWERS}.{q.id}", N_("Answer this question."))
+            FieldError(N_("Answer this question."), field=f"{IMPACT_ANSWERS}.{q.id}")
             for q in questionnaire.questions
             if given.get(q.id) is None
         ]

@@ -7,18 +7,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
-from app.core.text import MultiLine, SingleLine
+from app.core.text import MultiLine, SingleLine, not_blank
 
 Outcome = Literal["pass", "fail", "unknown"]
-
-
-def _not_blank(value: str | None) -> str | None:
-    if value is None:
-        return None
-    value = value.strip()
-    if not value:
-        raise ValueError("must not be blank")
-    return value
 
 
 class TeamIn(BaseModel):
@@ -29,7 +20,7 @@ class TeamIn(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str | None:
-        return _not_blank(value)
+        return not_blank(value)
 
 
 class TeamPatch(BaseModel):
@@ -49,7 +40,7 @@ class TeamPatch(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str | None) -> str | None:
-        return _not_blank(value)
+        return not_blank(value)
 
     @field_validator("guardian_name")
     @classmethod
@@ -106,7 +97,7 @@ class OverrideIn(BaseModel):
     @field_validator("reason")
     @classmethod
     def _reason(cls, value: str) -> str | None:
-        return _not_blank(value)
+        return not_blank(value)
 
 
 class OverrideOut(BaseModel):

@@ -13,9 +13,8 @@ from sqlmodel import Session
 from app.accounts import ratelimit
 from app.accounts.csrf import csrf_token
 from app.accounts.passwords import LENGTH_PARAMS
-from app.accounts.service import FieldError
 from app.core.config import Settings
-from app.core.errors import AppError, BadRequest
+from app.core.errors import AppError, FieldError
 from app.core.i18n import LANGUAGES, gettext
 from app.identity.actor import Actor
 from app.identity.dependencies import ActorDep
@@ -51,20 +50,10 @@ def translated(lang: str, exc: AppError) -> str:
     return gettext(lang, exc.detail or exc.title, **exc.params)
 
 
-class FieldsRefused(BadRequest):
-    """Several fields of a page's form refused at once: field name -> message id."""
-
-    def __init__(self, problems: dict[str, str]) -> None:
-        super().__init__()
-        self.problems = problems
-
-
 def refused(lang: str, exc: AppError, values: dict[str, str]) -> Form:
-    """The form again, with the error beside its field (or above the form)."""
-    if isinstance(exc, FieldsRefused):
-        return Form(values, errors={name: gettext(lang, m) for name, m in exc.problems.items()})
+    """The form again, with each field's error beside it (or the error above the form)."""
     if isinstance(exc, FieldError):
-        return Form(values, errors={exc.field: translated(lang, exc)})
+        return Form(values, errors=exc.translated(lang))
     return Form(values, message=translated(lang, exc))
 
 

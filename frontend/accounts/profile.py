@@ -16,12 +16,13 @@ from app.accounts import service as accounts
 from app.competitions.catalogue_schemas import country_codes
 from app.core.clock import ClockDep
 from app.core.db import SessionDep
+from app.core.errors import FieldError
 from app.core.i18n import N_, gettext, translator
 from app.identity import service as identity
 from app.identity.models import User
 from app.identity.permissions import Permission
 from app.identity.schemas import AgeBracket, ProfileIn, Sector
-from frontend.accounts.common import FieldsRefused, Form, form_page, page_router, see_other
+from frontend.accounts.common import Form, form_page, page_router, see_other
 from frontend.guards import CurrentUser, PageLang, SignedIn
 from frontend.refusals import on_refusal
 
@@ -143,8 +144,8 @@ def _validated(values: dict[str, str], lang: str) -> dict[str, object]:
         return ProfileIn.model_validate(given).model_dump(mode="json")
     except ValidationError as exc:
         fields = {str(error["loc"][0]) for error in exc.errors() if error.get("loc")}
-        raise FieldsRefused(
-            {name: FIELD_PROBLEMS[name] for name in FIELDS if name in fields}
+        raise FieldError(
+            [FieldError(FIELD_PROBLEMS[name], field=name) for name in FIELDS if name in fields]
         ) from exc
 
 

@@ -16,7 +16,7 @@ from app.competitions.catalogue_schemas import FieldType
 from app.competitions.models import Challenge, Competition
 from app.core.clock import ClockDep
 from app.core.db import SessionDep
-from app.core.errors import AppError, NotFound
+from app.core.errors import AppError, FieldError, NotFound
 from app.core.i18n import gettext, ngettext
 from app.identity.actor import Actor
 from app.identity.permissions import Permission
@@ -183,14 +183,10 @@ def patch_of(
     return patch
 
 
-def field_errors(lang: str, problems: list[validation.FieldError]) -> dict[str, str]:
-    return {p.field: gettext(lang, p.message, **p.params) for p in problems}
-
-
 def refusal(lang: str, exc: AppError, values: dict[str, str] | None = None) -> Form:
     """The form again with the refusal: beside each field for a form's problems, else above."""
-    if isinstance(exc, service.FormInvalid):
-        return Form(values or {}, errors=field_errors(lang, exc.problems))
+    if isinstance(exc, FieldError):
+        return Form(values or {}, errors=exc.translated(lang))
     return Form(values or {}, message=translated(lang, exc))
 
 

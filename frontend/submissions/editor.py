@@ -16,7 +16,7 @@ from app.accounts.csrf import CsrfFailed, verify_form_token
 from app.competitions.schemas import localized
 from app.core.clock import ClockDep
 from app.core.db import SessionDep
-from app.core.errors import AppError
+from app.core.errors import AppError, FieldError
 from app.core.i18n import N_, translator
 from app.identity.actor import Actor
 from app.identity.models import User
@@ -206,7 +206,7 @@ def save(
         session.rollback()
         form = refusal(lang, exc, values)
         base = int(data["version"]) if data.get("version", "").isdigit() else None
-        status = 422 if isinstance(exc, service.FormInvalid) else exc.status
+        status = 422 if isinstance(exc, FieldError) else exc.status
         return editor_page(
             request, lang, session, actor, entry, now, form=form, base_version=base, status=status
         )

@@ -17,7 +17,7 @@ from app.accounts.csrf import CsrfFailed, verify_form_token
 from app.competitions.schemas import localized
 from app.core.clock import ClockDep
 from app.core.db import SessionDep
-from app.core.errors import AppError, NotFound
+from app.core.errors import AppError, FieldError, NotFound
 from app.core.i18n import translator
 from app.identity.actor import Actor
 from app.identity.models import User
@@ -142,7 +142,7 @@ def finalize(
     except (CsrfFailed, AppError) as exc:
         session.rollback()
         form = refusal(lang, exc)
-        if isinstance(exc, service.FormInvalid):
+        if isinstance(exc, FieldError):
             message = _("The entry cannot be finalized yet: answer everything listed as missing.")
             form = Form(message=message)
         return review_page(request, lang, session, actor, entry, now, form=form, status=exc.status)

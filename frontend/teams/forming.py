@@ -11,14 +11,13 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from app.accounts.csrf import CsrfFailed, verify_form_token
-from app.accounts.service import FieldError
 from app.competitions import service as competitions
 from app.competitions.models import Competition
 from app.competitions.schemas import localized
 from app.core import text
 from app.core.clock import Clock, ClockDep
 from app.core.db import SessionDep, pk
-from app.core.errors import AppError
+from app.core.errors import AppError, FieldError
 from app.core.i18n import N_, gettext, translator
 from app.identity import service as identity
 from app.identity.actor import Actor

@@ -17,10 +17,9 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from app.accounts.csrf import CsrfFailed, verify_form_token
-from app.accounts.service import FieldError
 from app.core.clock import ClockDep
 from app.core.db import SessionDep, pk
-from app.core.errors import AppError, BadRequest, NotFound
+from app.core.errors import AppError, BadRequest, FieldError, NotFound
 from app.core.i18n import N_, gettext
 from app.identity.actor import Actor
 from app.identity.models import User

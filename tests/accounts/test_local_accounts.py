@@ -115,9 +115,9 @@ def test_registering_a_taken_address_tells_its_owner_not_the_visitor(
     assert again.status_code == 200 and "Check your e-mail" in again.text
     assert "already has one" in mailbox.last_to("ada@example.org").get_content()
     weak = register(web, email_address="bob@example.org", password="short")
-    assert weak.status_code == 400 and "from 12 to 128 characters" in weak.text
+    assert weak.status_code == 422 and "from 12 to 128 characters" in weak.text
     same = register(web, email_address="carol.long@example.org", password="carol.long@example.org")
-    assert same.status_code == 400 and "must not be your e-mail address" in same.text
+    assert same.status_code == 422 and "must not be your e-mail address" in same.text
     assert (
         _user(loaded, "bob@example.org") is None and _user(loaded, "carol.long@example.org") is None
     )

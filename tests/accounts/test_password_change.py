@@ -60,7 +60,7 @@ def test_a_wrong_current_password_changes_nothing_and_says_so_beside_the_field(
         ("fr", "", "Votre mot de passe actuel n’est pas le bon."),
     ):
         refused = _change(web, lang, current)
-        assert refused.status_code == 400
+        assert refused.status_code == 422
         beside = f'<p class="error-message" id="current_password-error">{message}</p>'
         assert beside in refused.text
 
@@ -108,7 +108,7 @@ def test_a_password_reset_is_told_by_mail_and_a_refused_one_sends_nothing(
             action=f"/{lang}/account/reset-password",
         )
 
-    assert reset("not the same passphrase").status_code == 400
+    assert reset("not the same passphrase").status_code == 422
     assert len(mailbox.to("ada@example.org")) == sent  # refused: no notice
     clock.advance(timedelta(minutes=3))
     assert reset(NEW).status_code == 303

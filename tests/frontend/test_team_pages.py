@@ -68,7 +68,7 @@ def test_forming_a_team_then_finding_it_again(web: TestClient, mailbox: Mailbox)
     assert web.get(HOME).headers["location"].startswith("/en/account/sign-in?next=")
     signed_up(web, mailbox, "ada@example.org")
     blank = post_form(web, HOME, {"name": "   "})
-    assert blank.status_code == 400 and 'id="name-error"' in blank.text
+    assert blank.status_code == 422 and 'id="name-error"' in blank.text
     page = _form_team(web)
     assert re.fullmatch(r"/en/teams/\d+", page)
     shown = web.get(page + "?notice=formed")
@@ -134,7 +134,7 @@ def test_a_refused_invitation_changes_nothing(
     signed_up(web, mailbox, "ada@example.org")
     page = _form_team(web)
     bad = post_form(web, page, {"email": "not an address"}, action=page + "/invitations")
-    assert bad.status_code == 400 and 'id="email-error"' in bad.text
+    assert bad.status_code == 422 and 'id="email-error"' in bad.text
     assert 'value="not an address"' in bad.text
     _, captain = person(loaded, "cap@example.org")
     other = form(web, captain, "Autre")
@@ -194,7 +194,7 @@ def test_the_captain_attests_funding_and_names_a_guardian(
     page = _form_team(web)
     assert "Recognition only" in web.get(page).text
     too_long = post_form(web, page, {"guardian_name": "x" * 201}, action=page + "/declarations")
-    assert too_long.status_code == 400 and 'id="guardian_name-error"' in too_long.text
+    assert too_long.status_code == 422 and 'id="guardian_name-error"' in too_long.text
     saved = post_form(
         web,
         page,
@@ -250,7 +250,7 @@ def test_a_team_name_on_two_lines_is_refused_beside_the_field(
 ) -> None:
     signed_up(web, mailbox, "ada@example.org")
     refused = post_form(web, HOME, {"name": "x\r\nBcc: v@evil.example"})
-    assert refused.status_code == 400 and 'id="name-error"' in refused.text
+    assert refused.status_code == 422 and 'id="name-error"' in refused.text
     assert "Use one line of text, without line breaks or control characters." in refused.text
     with new_session(loaded) as session:
         assert session.exec(select(Team)).all() == []
