@@ -101,7 +101,7 @@ def test_profile_errors_are_shown_beside_their_fields(web: TestClient, mailbox: 
             "preferred_language": "fr",
         },
     )
-    assert refused.status_code == 400
+    assert refused.status_code == 422  # one kind of field error, as every form
     assert 'id="name-error"' in refused.text and 'id="country_of_residence-error"' in refused.text
     assert "Choisissez un pays" in refused.text and 'id="sector-error"' in refused.text
     assert web.get("/api/v1/me").json()["name"] == "Ada Lovelace"  # nothing saved
