@@ -14,6 +14,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from app.audit.models import AuditRecord
+from app.competitions import service as competitions
+from app.competitions.lifecycle import Role
 from app.core.db import new_session
 from app.identity import service as identity
 from app.mail.models import OutboundMail
@@ -252,5 +254,39 @@ def test_a_team_name_on_two_lines_is_refused_beside_the_field(
     refused = post_form(web, HOME, {"name": "x\r\nBcc: v@evil.example"})
     assert refused.status_code == 400 and 'id="name-error"' in refused.text
     assert "Use one line of text, without line breaks or control characters." in refused.text
+    with new_session(loaded) as session:
+        assert session.exec(select(Team)).all() == []
+
+
+def test_a_guardian_name_on_two_lines_is_refused_beside_the_field(
+    web: TestClient, mailbox: Mailbox, loaded: Engine
+) -> None:
+    """The page keeps to the same limits as the API: the service checks them for both."""
+    signed_up(web, mailbox, "ada@example.org")
+    page = _form_team(web)
+    refused = post_form(
+        web, page, {"guardian_name": "Grace\u2028Hopper"}, action=page + "/declarations"
+    )
+    assert refused.status_code == 400 and 'id="guardian_name-error"' in refused.text
+    assert "Use one line of text, without line breaks or control characters." in refused.text
+    with new_session(loaded) as session:
+        assert session.exec(select(Team)).one().guardian_name is None
+
+
+def test_a_judge_of_the_competition_is_told_staff_do_not_compete(
+    web: TestClient, mailbox: Mailbox, loaded: Engine
+) -> None:
+    signed_up(web, mailbox, "jude@example.org")
+    with new_session(loaded, write=True) as session, session.begin():
+        jude = identity.get_user_by_email(session, email="jude@example.org")
+        assert jude is not None
+        g7 = competitions.get_competition(session, slug=G7)
+        identity.grant_role(
+            session, user=jude, role=Role.JUDGE, competition=g7, now=DURING_SPRINT, actor="test"
+        )
+    said = "The competition&#39;s judges and organizers cannot be in one of its teams."
+    assert said in web.get(HOME).text
+    refused = post_form(web, HOME, {"name": "Inside job"})
+    assert refused.status_code == 409 and said in refused.text
     with new_session(loaded) as session:
         assert session.exec(select(Team)).all() == []
