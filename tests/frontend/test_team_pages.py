@@ -13,9 +13,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from app.accounts import service as accounts
 from app.audit.models import AuditRecord
 from app.competitions import service as competitions
 from app.competitions.lifecycle import Role
+from app.core.clock import FrozenClock
 from app.core.db import new_session
 from app.identity import service as identity
 from app.mail.models import OutboundMail
@@ -23,7 +25,7 @@ from app.teams import service as team_service
 from app.teams.models import Team, TeamInvitation, TeamMember
 from tests.conftest import DURING_SPRINT
 from tests.teams.factories import G7, form, invite_code, join, person
-from tests.web import Mailbox, csrf_of, path_of, post_form, signed_up
+from tests.web import PASSWORD, Mailbox, csrf_of, path_of, post_form, sign_in, signed_up
 
 HOME = f"/en/competitions/{G7}/team"
 CODE = re.compile(r"/en/teams/join/([A-Za-z0-9_-]+)")
@@ -290,3 +292,31 @@ def test_a_judge_of_the_competition_is_told_staff_do_not_compete(
     assert refused.status_code == 409 and said in refused.text
     with new_session(loaded) as session:
         assert session.exec(select(Team)).all() == []
+
+
+def test_the_admin_page_refuses_to_make_a_team_member_judge_naming_the_team(
+    web: TestClient, mailbox: Mailbox, loaded: Engine, clock: FrozenClock
+) -> None:
+    signed_up(web, mailbox, "ada@example.org")
+    _form_team(web)
+    web.cookies.clear()
+    with new_session(loaded, write=True) as session, session.begin():
+        root, _ = accounts.create_admin(
+            session, email="root@example.org", name="Root", now=clock.now(), actor="test"
+        )
+        accounts.set_password(session, user=root, password=PASSWORD, now=clock.now(), action="t")
+        ada = identity.get_user_by_email(session, email="ada@example.org")
+        assert ada is not None
+    assert sign_in(web, email_address="root@example.org").status_code == 303
+    refused = post_form(
+        web,
+        "/fr/admin/users",
+        {"role": "judge", "competition": G7},
+        action=f"/fr/admin/users/{ada.id}/roles",
+    )
+    assert refused.status_code == 409 and 'role="alert"' in refused.text
+    assert "Ada Lovelace est membre de l’équipe Les Castors de ce concours" in refused.text
+    with new_session(loaded) as session:
+        assert (
+            identity.roles_view(session, user=identity.get_user(session, user_id=ada.id or 0)) == []
+        )
