@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Protocol
+
 from sqlmodel import Session
 
 from app.competitions.lifecycle import Role
@@ -13,6 +16,34 @@ from app.identity.models import Invitation
 from app.mail import service as outbox
 
 ROLE_NAMES = {Role.JUDGE: N_("judge"), Role.ORGANIZER: N_("organizer")}
+
+
+class Invited(Protocol):
+    """An invitation row, to staff (``Invitation``) or to a team (``TeamInvitation``)."""
+
+    email: str
+    created_at: datetime
+    expires_at: datetime
+
+
+def days_valid(invitation: Invited) -> int:
+    """The days the invitation lasts, as its row says (made with ``INVITATION_LIFETIME``)."""
+    return (invitation.expires_at - invitation.created_at).days
+
+
+def queue_invitation(
+    settings: Settings, session: Session, invitation: Invited, *, lang: str, subject: str, body: str
+) -> None:
+    """Queue ``subject`` and ``body`` to the invitation's address, dated when it was made."""
+    message = mail.compose(
+        settings,
+        to=invitation.email,
+        lang=lang,
+        at=invitation.created_at,
+        subject=subject,
+        body=body,
+    )
+    outbox.queue(session, message, now=invitation.created_at)
 
 
 def send_invitation(
@@ -27,12 +58,12 @@ def send_invitation(
     """Queue the invitation to judge or organize ``competition``, in ``lang``, with its link;
     the days it lasts are the invitation's own (``service.INVITATION_LIFETIME``)."""
     name = competition.name_fr if lang == "fr" else competition.name_en
-    days = (invitation.expires_at - invitation.created_at).days
-    message = mail.compose(
+    days = days_valid(invitation)
+    queue_invitation(
         settings,
-        to=invitation.email,
+        session,
+        invitation,
         lang=lang,
-        at=invitation.created_at,
         subject=gettext(lang, "Invitation: %(competition)s", competition=name),
         body=ngettext(
             lang,
@@ -47,4 +78,3 @@ def send_invitation(
             link=f"{settings.base_url}/{lang}/invitations/{code}",
         ),
     )
-    outbox.queue(session, message, now=invitation.created_at)

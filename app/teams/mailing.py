@@ -5,10 +5,9 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from app.competitions.models import Competition
-from app.core import mail
 from app.core.config import Settings
 from app.core.i18n import gettext, ngettext
-from app.mail import service as outbox
+from app.identity import mailing as identity_mailing
 from app.teams.models import Team, TeamInvitation
 
 
@@ -24,12 +23,12 @@ def send_invitation(
 ) -> None:
     """Queue the invitation to join ``team``, in ``lang``, with the link and the code; the
     days it lasts are the invitation's own (``identity.INVITATION_LIFETIME``)."""
-    days = (invitation.expires_at - invitation.created_at).days
-    message = mail.compose(
+    days = identity_mailing.days_valid(invitation)
+    identity_mailing.queue_invitation(
         settings,
-        to=invitation.email,
+        session,
+        invitation,
         lang=lang,
-        at=invitation.created_at,
         subject=gettext(lang, "Join the team %(team)s", team=team.name),
         body=ngettext(
             lang,
@@ -47,7 +46,6 @@ def send_invitation(
             code=code,
         ),
     )
-    outbox.queue(session, message, now=invitation.created_at)
 
 
 def join_link(settings: Settings, lang: str, code: str) -> str:
