@@ -122,7 +122,8 @@ def invite(
     clock: ClockDep,
     actor: ActorDep,
 ) -> InvitationOut:
-    """Invite someone by e-mail to judge or organize this competition (single use, 7 days)."""
+    """Invite someone by e-mail to judge or organize this competition (single use, until its
+    ``expires_at``)."""
     competition = competitions.get_competition(session, slug=slug)
     service.authorize(actor, Permission.INVITE_STAFF, competition=competition)
     staff_role = Role(body.role)

@@ -116,8 +116,8 @@ def invite(
     clock: ClockDep,
     actor: ActorDep,
 ) -> TeamInvitationOut:
-    """The captain invites someone by e-mail (single use, 7 days). The code is also returned,
-    once, to be shared by hand."""
+    """The captain invites someone by e-mail (single use, until its ``expires_at``). The code
+    is also returned, once, to be shared by hand."""
     team = service.visible_team(session, team_id=team_id, actor=actor)
     invitation, code = service.invite(
         session,

@@ -21,7 +21,7 @@ from frontend.accounts.common import (
     refused_page,
     translated,
 )
-from frontend.guards import CurrentUser, PageLang, SignedIn
+from frontend.guards import PageLang, SignedIn
 from frontend.rendering import render
 from frontend.views import Page
 
@@ -66,7 +66,6 @@ def join(
     session: SessionDep,
     clock: ClockDep,
     actor: SignedIn,
-    user: CurrentUser,
     csrf_token: Annotated[str, FormField(max_length=2000)] = "",
 ) -> Response:
     """Join: once, before the invitation expires, while the team has room."""
