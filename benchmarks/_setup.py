@@ -142,9 +142,8 @@ def _entry(session: Session, settings: Settings, n: int, size: int) -> Entry:
     )
     competition = competitions.get_competition(session, slug=G7)
     label = f"user:{user.id}"
-    team = teams.create_team(
-        session, competition=competition, user=user, name=f"Team {n}", now=now, actor=label
-    )
+    by = identity.actor_for_user(session, user=user, scopes=None, via="session")
+    team = teams.create_team(session, competition=competition, name=f"Team {n}", now=now, by=by)
     submission, _ = submissions.create(
         session, team=team, user=user, answers=answers(n), now=now, actor=label
     )

@@ -348,11 +348,12 @@ TABLE: dict[tuple[str, str], tuple[Call, dict[str, int]]] = {
         Call("/api/v1/oauth/clients/no-such-client"),
         admin_only(404),
     ),
-    # Teams: anyone signed in is a participant and may form a team; no team 999 exists, and a
-    # team that is not one's own does not exist either.
+    # Teams: anyone signed in is a participant and may form a team, except the competition's
+    # judges and organizers (staff do not compete: 409); no team 999 exists, and a team that
+    # is not one's own does not exist either.
     ("POST", "/api/v1/competitions/{slug}/teams"): (
         Call(f"/api/v1/competitions/{G7}/teams", json={"name": "Matrix"}),
-        signed_in(201),
+        {**signed_in(201), "judge": 409, "organizer": 409},
     ),
     ("GET", "/api/v1/teams/{team_id}"): (Call("/api/v1/teams/999"), signed_in(404)),
     ("PATCH", "/api/v1/teams/{team_id}"): (

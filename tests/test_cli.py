@@ -9,11 +9,17 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 
+from app.competitions import service as competitions
+from app.core.config import Settings
+from app.core.db import make_engine, new_session
+from app.identity import service as identity
+from app.teams.models import Team, TeamMember
 from tests.conftest import SMALL_COMPETITION
 from tests.servers import free_port
 from tests.waiting import eventually
@@ -205,3 +211,31 @@ def test_serve_refuses_a_trusted_proxy_that_is_not_an_address(env: dict[str, str
     served = govai(env | {"GOVAI_TRUSTED_PROXIES": "10.0.0.1/8"}, "serve")
     assert served.returncode != 0
     assert "GOVAI_TRUSTED_PROXIES: '10.0.0.1/8' is not an IP address or network" in served.stderr
+
+
+def test_user_grant_makes_no_team_member_staff(env: dict[str, str], tmp_path: Path) -> None:
+    assert govai(env, "db", "upgrade").returncode == 0
+    assert govai(env, "catalogue", "load").returncode == 0
+    settings = Settings(data_dir=tmp_path / "data", environment="test")
+    now = datetime(2025, 11, 20, 12, tzinfo=UTC)
+    engine = make_engine(settings)
+    with new_session(engine, write=True) as session, session.begin():
+        bo = identity.create_user(session, email="bo@example.org", name="Bo", now=now, actor="t")
+        competition = competitions.get_competition(session, slug="g7-govai-2025")
+        team = Team(
+            competition_id=competition.id, name="Les Castors", captain_id=bo.id,
+            created_at=now, updated_at=now,
+        )  # fmt: skip
+        session.add(team)
+        session.flush()
+        member = TeamMember(
+            team_id=team.id, competition_id=competition.id, user_id=bo.id, joined_at=now
+        )
+        session.add(member)
+    engine.dispose()
+    refused = govai(
+        env, "user", "grant", "--email", "bo@example.org", "--role", "judge",
+        "--competition", "g7-govai-2025",
+    )  # fmt: skip
+    assert refused.returncode == 1
+    assert "Bo is a member of the team Les Castors in this competition" in refused.stderr

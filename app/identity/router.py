@@ -9,12 +9,10 @@ from sqlmodel import Session
 
 from app.competitions import service as competitions
 from app.competitions.lifecycle import Role
-from app.core import mail
 from app.core.clock import ClockDep
 from app.core.db import SessionDep, pk
 from app.core.errors import Forbidden
 from app.core.http import PageDep
-from app.core.i18n import N_, gettext
 from app.core.idempotency import Attempt, IdempotencyKeyHeader
 from app.identity import service
 from app.identity.actor import Actor
@@ -33,10 +31,8 @@ from app.identity.schemas import (
     RoleOut,
     UserOut,
 )
-from app.mail import service as outbox
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])
-ROLE_NAMES = {Role.JUDGE: N_("judge"), Role.ORGANIZER: N_("organizer")}
 Slug = Annotated[str, Path(max_length=80)]
 
 
@@ -128,8 +124,9 @@ def invite(
     actor: ActorDep,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
-    """Invite someone by e-mail to judge or organize this competition (single use, 7 days). A
-    retry with the same ``Idempotency-Key`` gets the first answer and sends no second e-mail."""
+    """Invite someone by e-mail to judge or organize this competition (single use, until its
+    ``expires_at``). A retry with the same ``Idempotency-Key`` gets the first answer and sends
+    no second e-mail."""
     now, staff_role = clock.now(), Role(body.role)
     user_id = actor.user.id if actor.user else None
     attempt = Attempt.of(
@@ -139,38 +136,15 @@ def invite(
         return attempt.replayed
     competition = competitions.get_competition(session, slug=slug)
     service.authorize(actor, Permission.INVITE_STAFF, competition=competition)
-    invitation, code = service.invite(
+    invitation, _ = service.invite(
         session,
+        settings=request.app.state.settings,
         email=body.email,
         role=staff_role,
         competition=competition,
-        now=now,
+        lang=request.state.lang,
+        now=clock.now(),
         actor=actor.label,
-    )
-    invitee = service.get_user_by_email(session, email=invitation.email)
-    lang = invitee.preferred_language if invitee else request.state.lang
-    settings = request.app.state.settings
-    link = f"{settings.base_url}/{lang}/invitations/{code}"
-    name = competition.name_fr if lang == "fr" else competition.name_en
-    role = gettext(lang, ROLE_NAMES[staff_role])
-    outbox.queue(
-        session,
-        mail.compose(
-            settings,
-            to=invitation.email,
-            lang=lang,
-            at=now,
-            subject=gettext(lang, "Invitation: %(competition)s", competition=name),
-            body=gettext(
-                lang,
-                "You are invited to take part in %(competition)s as %(role)s.\n\n"
-                "Accept within 7 days, once, with this link:\n%(link)s\n",
-                competition=name,
-                role=role,
-                link=link,
-            ),
-        ),
-        now=now,
     )
     out = InvitationOut(
         id=pk(invitation),
@@ -218,12 +192,13 @@ def list_users(
 @router.post(
     "/admin/users/{user_id}/roles",
     response_model=UserOut,
-    **access(Permission.MANAGE_USERS, 400, 404, 422),
+    **access(Permission.MANAGE_USERS, 400, 404, 409, 422),
 )
 def grant(
     user_id: int, body: GrantIn, session: SessionDep, clock: ClockDep, actor: ActorDep
 ) -> UserOut:
-    """Grant a role: admin platform-wide, judge or organizer in a competition."""
+    """Grant a role: admin platform-wide, judge or organizer in a competition (not to a member
+    of one of its teams: staff do not compete)."""
     service.authorize(actor, Permission.MANAGE_USERS)
     user = service.get_user(session, user_id=user_id)
     competition = (

@@ -13,6 +13,7 @@ from app.accounts.models import BrowserSession
 from app.audit import service as audit
 from app.competitions.lifecycle import Phase, Role
 from app.competitions.models import Competition
+from app.core.config import Settings
 from app.core.db import pk
 from app.core.errors import (
     BadRequest,
@@ -23,9 +24,12 @@ from app.core.errors import (
     PhaseForbids,
     Unauthorized,
 )
+from app.identity import mailing
 from app.identity.actor import Actor, Grant, Via
 from app.identity.models import Invitation, RoleGrant, User
 from app.identity.permissions import RULES, Permission, phase_allows, roles_allow, scope_allows
+from app.teams.exceptions import StaffCannotCompete
+from app.teams.models import Team, TeamMember
 
 INVITATION_LIFETIME = timedelta(days=7)
 STAFF_ROLES = frozenset({Role.JUDGE, Role.ORGANIZER})
@@ -136,12 +140,16 @@ def grant_role(
 ) -> RoleGrant:
     """Give ``user`` a role; admin is platform-wide, every other role is per competition.
 
-    Idempotent: granting a role already held returns the existing grant. Audited.
+    Idempotent: granting a role already held returns the existing grant. Staff do not
+    compete: a member of one of the competition's teams is made neither judge nor organizer
+    there. Audited.
     """
     if (role is Role.ADMIN) != (competition is None):
         raise BadRequest("Admin is platform-wide; every other role needs a competition.")
     if role is Role.PARTICIPANT:
         raise BadRequest("Everyone signed in is a participant; there is nothing to grant.")
+    if role in STAFF_ROLES and competition is not None:
+        _not_competing(session, user=user, competition=competition)
     competition_id = competition.id if competition else None
     existing = session.exec(
         select(RoleGrant).where(
@@ -175,6 +183,22 @@ def grant_role(
     return grant
 
 
+def _not_competing(session: Session, *, user: User, competition: Competition) -> None:
+    """Refuse to make staff of ``competition`` someone who is in one of its teams."""
+    team = session.exec(
+        select(Team)
+        .join(TeamMember, col(TeamMember.team_id) == Team.id)
+        .where(TeamMember.competition_id == competition.id, TeamMember.user_id == user.id)
+    ).first()
+    if team is not None:
+        raise StaffCannotCompete(
+            "%(name)s is a member of the team %(team)s in this competition: leave the team "
+            "first, as its judges and organizers cannot compete.",
+            name=user.name,
+            team=team.name,
+        )
+
+
 def revoke_role(session: Session, *, grant: RoleGrant, now: datetime, actor: str) -> None:
     session.delete(grant)
     session.flush()
@@ -191,13 +215,17 @@ def revoke_role(session: Session, *, grant: RoleGrant, now: datetime, actor: str
 def invite(
     session: Session,
     *,
+    settings: Settings,
     email: str,
     role: Role,
     competition: Competition,
+    lang: str,
     now: datetime,
     actor: str,
 ) -> tuple[Invitation, str]:
-    """A single-use invitation to ``role``; returns the row and the secret code (shown once)."""
+    """A single-use invitation to ``role``, mailed to ``email`` (in their language if they
+    have an account, else ``lang``) in this transaction's outbox; returns the row and the
+    secret code (shown once)."""
     if role not in STAFF_ROLES:
         raise BadRequest("Only judges and organizers are invited.")
     code = secrets.token_urlsafe(32)
@@ -220,6 +248,15 @@ def invite(
         competition=competition.slug,
         subject=f"invitation:{invitation.id}",
         payload={"role": role.value, "email": invitation.email},
+    )
+    invitee = get_user_by_email(session, email=invitation.email)
+    mailing.send_invitation(
+        settings,
+        session,
+        invitation=invitation,
+        competition=competition,
+        code=code,
+        lang=invitee.preferred_language if invitee else lang,
     )
     return invitation, code
 

@@ -1,15 +1,13 @@
-"""The team invitation e-mail, sent by the API and by the team page alike."""
+"""Every e-mail of the teams domain, composed here and queued in the caller's transaction."""
 
 from __future__ import annotations
 
 from sqlmodel import Session
 
-from app.core import mail
+from app.competitions.models import Competition
 from app.core.config import Settings
-from app.core.i18n import gettext
-from app.identity import service as identity
-from app.mail import service as outbox
-from app.teams import service
+from app.core.i18n import gettext, ngettext
+from app.identity import mailing as identity_mailing
 from app.teams.models import Team, TeamInvitation
 
 
@@ -18,34 +16,36 @@ def send_invitation(
     session: Session,
     *,
     team: Team,
+    competition: Competition,
     invitation: TeamInvitation,
     code: str,
     lang: str,
 ) -> None:
-    """Queue the e-mail with the link, in the invitee's language when they have an account,
-    else ``lang``."""
-    invitee = identity.get_user_by_email(session, email=invitation.email)
-    lang = invitee.preferred_language if invitee else lang
-    competition = service.competition_of(session, team=team)
-    name = competition.name_fr if lang == "fr" else competition.name_en
-    message = mail.compose(
+    """Queue the invitation to join ``team``, in ``lang``, with the link and the code; the
+    days it lasts are the invitation's own (``identity.INVITATION_LIFETIME``)."""
+    days = identity_mailing.days_valid(invitation)
+    identity_mailing.queue_invitation(
         settings,
-        to=invitation.email,
+        session,
+        invitation,
         lang=lang,
-        at=invitation.created_at,
         subject=gettext(lang, "Join the team %(team)s", team=team.name),
-        body=gettext(
+        body=ngettext(
             lang,
             "You are invited to join the team %(team)s in %(competition)s.\n\n"
-            "Accept within 7 days, once, with this link:\n%(link)s\n\n"
+            "Accept within %(days)s day, once, with this link:\n%(link)s\n\n"
             "Or enter this code: %(code)s\n",
+            "You are invited to join the team %(team)s in %(competition)s.\n\n"
+            "Accept within %(days)s days, once, with this link:\n%(link)s\n\n"
+            "Or enter this code: %(code)s\n",
+            days,
             team=team.name,
-            competition=name,
+            competition=competition.name_fr if lang == "fr" else competition.name_en,
+            days=days,
             link=join_link(settings, lang, code),
             code=code,
         ),
     )
-    outbox.queue(session, message, now=invitation.created_at)
 
 
 def join_link(settings: Settings, lang: str, code: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
@@ -11,14 +10,10 @@ from sqlmodel import Session
 from app.competitions import service as competitions
 from app.core.clock import ClockDep
 from app.core.db import SessionDep, pk
-from app.core.errors import Forbidden
 from app.core.idempotency import Attempt, IdempotencyKeyHeader
-from app.identity import service as identity
-from app.identity.actor import Actor
 from app.identity.dependencies import ActorDep, access
-from app.identity.models import User
 from app.identity.permissions import Permission
-from app.teams import eligibility, mailing, reasons, service
+from app.teams import eligibility, reasons, service
 from app.teams.models import Team
 from app.teams.schemas import (
     CaptainIn,
@@ -41,29 +36,6 @@ Slug = Annotated[str, Path(max_length=80)]
 TeamId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Code = Annotated[str, Path(max_length=200)]
-
-
-def _user(actor: Actor) -> User:
-    if actor.user is None:
-        raise Forbidden("Service clients have no account of their own.")
-    return actor.user
-
-
-def _team(
-    session: Session,
-    actor: Actor,
-    team_id: int,
-    permission: Permission,
-    now: datetime,
-    *,
-    captain: bool = False,
-) -> Team:
-    """The team, visible to the caller, who may exercise ``permission`` in its phase now."""
-    team = service.visible_team(session, team_id=team_id, actor=actor)
-    service.authorize_on_team(session, actor, team, permission, now)
-    if captain:
-        service.require_captain(team, _user(actor))
-    return team
 
 
 def _team_out(session: Session, team: Team) -> TeamOut:
@@ -113,15 +85,8 @@ def create_team(
     if attempt.replayed is not None:
         return attempt.replayed
     competition = competitions.get_competition(session, slug=slug)
-    phase = competitions.phase_of(session, competition=competition, now=now)
-    identity.authorize(actor, Permission.FORM_TEAM, competition=competition, phase=phase)
     team = service.create_team(
-        session,
-        competition=competition,
-        user=_user(actor),
-        name=body.name,
-        now=now,
-        actor=actor.label,
+        session, competition=competition, name=body.name, now=clock.now(), by=actor
     )
     return attempt.respond(201, _team_out(session, team))
 
@@ -129,7 +94,10 @@ def create_team(
 @router.get("/teams/{team_id}", response_model=TeamOut, **access(Permission.READ_TEAM, 404))
 def read_team(team_id: TeamId, session: SessionDep, clock: ClockDep, actor: ActorDep) -> TeamOut:
     """A team, for its members and the competition's organizers."""
-    return _team_out(session, _team(session, actor, team_id, Permission.READ_TEAM, clock.now()))
+    team = service.team_for(
+        session, team_id=team_id, by=actor, permission=Permission.READ_TEAM, now=clock.now()
+    )
+    return _team_out(session, team)
 
 
 @router.patch(
@@ -140,11 +108,10 @@ def update_team(
 ) -> TeamOut:
     """The captain renames the team or changes its declarations: a named guardian, the
     funding attestation. Fields left out stay as they are."""
-    now = clock.now()
-    team = _team(session, actor, team_id, Permission.MANAGE_TEAM, now, captain=True)
+    team = service.visible_team(session, team_id=team_id, actor=actor)
     changes = body.model_dump(exclude_unset=True)
     changes = {k: v for k, v in changes.items() if v is not None or k == "guardian_name"}
-    service.update_team(session, team=team, changes=changes, now=now, actor=actor.label)
+    service.update_team(session, team=team, changes=changes, now=clock.now(), by=actor)
     return _team_out(session, team)
 
 
@@ -163,9 +130,9 @@ def invite(
     actor: ActorDep,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
-    """The captain invites someone by e-mail (single use, 7 days). The code is also returned,
-    once, to be shared by hand; a retry with the same ``Idempotency-Key`` gets the same
-    invitation back, and no second e-mail goes out."""
+    """The captain invites someone by e-mail (single use, until its ``expires_at``). The code
+    is also returned, once, to be shared by hand; a retry with the same ``Idempotency-Key``
+    gets the same invitation back, and no second e-mail goes out."""
     now = clock.now()
     user_id = actor.user.id if actor.user else None
     attempt = Attempt.of(
@@ -173,17 +140,15 @@ def invite(
     )
     if attempt.replayed is not None:
         return attempt.replayed
-    team = _team(session, actor, team_id, Permission.MANAGE_TEAM, now, captain=True)
+    team = service.visible_team(session, team_id=team_id, actor=actor)
     invitation, code = service.invite(
-        session, team=team, email=body.email, now=now, actor=actor.label
-    )
-    mailing.send_invitation(
-        request.app.state.settings,
         session,
+        settings=request.app.state.settings,
         team=team,
-        invitation=invitation,
-        code=code,
+        email=body.email,
         lang=request.state.lang,
+        now=clock.now(),
+        by=actor,
     )
     out = TeamInvitationOut(
         id=pk(invitation),
@@ -203,11 +168,7 @@ def invite(
 def accept_invitation(code: Code, session: SessionDep, clock: ClockDep, actor: ActorDep) -> TeamOut:
     """Join a team with an invitation's code: once, before it expires, while the team has
     room and the caller is in no other team of the competition."""
-    now = clock.now()
-    invitation = service.find_invitation(session, code=code)
-    team = service.get_team(session, team_id=invitation.team_id)
-    service.authorize_on_team(session, actor, team, Permission.MANAGE_TEAM, now)
-    service.accept(session, invitation=invitation, user=_user(actor), now=now, actor=actor.label)
+    team = service.accept(session, code=code, now=clock.now(), by=actor)
     return _team_out(session, team)
 
 
@@ -215,9 +176,8 @@ def accept_invitation(code: Code, session: SessionDep, clock: ClockDep, actor: A
 def leave(team_id: TeamId, session: SessionDep, clock: ClockDep, actor: ActorDep) -> Response:
     """Leave the team. A captain with teammates hands over first; the last one out dissolves
     the team."""
-    now = clock.now()
-    team = _team(session, actor, team_id, Permission.MANAGE_TEAM, now)
-    service.leave(session, team=team, user=_user(actor), now=now, actor=actor.label)
+    team = service.visible_team(session, team_id=team_id, actor=actor)
+    service.leave(session, team=team, now=clock.now(), by=actor)
     return Response(status_code=204)
 
 
@@ -230,9 +190,8 @@ def remove_member(
     team_id: TeamId, user_id: UserId, session: SessionDep, clock: ClockDep, actor: ActorDep
 ) -> TeamOut:
     """The captain removes a member."""
-    now = clock.now()
-    team = _team(session, actor, team_id, Permission.MANAGE_TEAM, now, captain=True)
-    service.remove(session, team=team, user_id=user_id, now=now, actor=actor.label)
+    team = service.visible_team(session, team_id=team_id, actor=actor)
+    service.remove(session, team=team, user_id=user_id, now=clock.now(), by=actor)
     return _team_out(session, team)
 
 
@@ -245,9 +204,8 @@ def hand_over(
     team_id: TeamId, body: CaptainIn, session: SessionDep, clock: ClockDep, actor: ActorDep
 ) -> TeamOut:
     """The captain hands the role, and with it the primary contact, to another member."""
-    now = clock.now()
-    team = _team(session, actor, team_id, Permission.MANAGE_TEAM, now, captain=True)
-    service.hand_over(session, team=team, user_id=body.user_id, now=now, actor=actor.label)
+    team = service.visible_team(session, team_id=team_id, actor=actor)
+    service.hand_over(session, team=team, user_id=body.user_id, now=clock.now(), by=actor)
     return _team_out(session, team)
 
 
@@ -260,7 +218,9 @@ def read_eligibility(
     team_id: TeamId, request: Request, session: SessionDep, clock: ClockDep, actor: ActorDep
 ) -> EligibilityOut:
     """Every rule, pass, fail or unknown, with reasons: for taking part, for funding, flags."""
-    team = _team(session, actor, team_id, Permission.READ_TEAM, clock.now())
+    team = service.team_for(
+        session, team_id=team_id, by=actor, permission=Permission.READ_TEAM, now=clock.now()
+    )
     return _eligibility_out(team, service.report(session, team=team), request.state.lang)
 
 
@@ -278,16 +238,15 @@ def override_eligibility(
     actor: ActorDep,
 ) -> EligibilityOut:
     """An organizer sets one rule's result for the team, with a written reason. Audited."""
-    now = clock.now()
-    team = _team(session, actor, team_id, Permission.OVERRIDE_ELIGIBILITY, now)
+    team = service.visible_team(session, team_id=team_id, actor=actor)
     service.override(
         session,
         team=team,
         rule_id=body.rule_id,
         result=body.result,
         reason=body.reason,
-        now=now,
-        actor=actor.label,
+        now=clock.now(),
+        by=actor,
     )
     return _eligibility_out(team, service.report(session, team=team), request.state.lang)
 

@@ -10,12 +10,15 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 from app.core.text import MultiLine, SingleLine, not_blank
 
 Outcome = Literal["pass", "fail", "unknown"]
+TEAM_NAME_MAX = 120
+GUARDIAN_NAME_MAX = 200
+"""The longest team name and guardian name: the schemas and ``app.teams.service`` read these."""
 
 
 class TeamIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[SingleLine, Field(min_length=1, max_length=120)]
+    name: Annotated[SingleLine, Field(min_length=1, max_length=TEAM_NAME_MAX)]
 
     @field_validator("name")
     @classmethod
@@ -28,10 +31,13 @@ class TeamPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[SingleLine | None, Field(min_length=1, max_length=120)] = None
+    name: Annotated[SingleLine | None, Field(min_length=1, max_length=TEAM_NAME_MAX)] = None
     guardian_name: Annotated[
         SingleLine | None,
-        Field(max_length=200, description="A parent or legal guardian, if the captain is under 18"),
+        Field(
+            max_length=GUARDIAN_NAME_MAX,
+            description="A parent or legal guardian, if the captain is under 18",
+        ),
     ] = None
     funding_attestation: bool | None = Field(
         default=None, description="The team can enter into a funding agreement"

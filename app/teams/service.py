@@ -18,14 +18,19 @@ from app.competitions import service as competitions
 from app.competitions.catalogue_schemas import EligibilityFile
 from app.competitions.lifecycle import Role
 from app.competitions.models import Competition
+from app.core import text
+from app.core.config import Settings
 from app.core.db import pk
-from app.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from app.core.errors import BadRequest, Conflict, FieldError, Forbidden, NotFound
+from app.core.i18n import N_
 from app.identity import service as identity
 from app.identity.actor import Actor
 from app.identity.models import User
 from app.identity.permissions import Permission
-from app.teams import eligibility
+from app.teams import eligibility, mailing
+from app.teams.exceptions import StaffCannotCompete
 from app.teams.models import EligibilityOverride, Team, TeamInvitation, TeamMember
+from app.teams.schemas import GUARDIAN_NAME_MAX, TEAM_NAME_MAX
 
 STAFF = frozenset({Role.ORGANIZER, Role.ADMIN})
 
@@ -98,9 +103,90 @@ def authorize_on_team(
     identity.authorize(actor, permission, competition=competition, phase=phase)
 
 
-def require_captain(team: Team, user: User) -> None:
+def team_for(
+    session: Session, *, team_id: int, by: Actor, permission: Permission, now: datetime
+) -> Team:
+    """The team, visible to ``by``, who may exercise ``permission`` on it in its phase now: the
+    one load of a team that the API and the pages make before showing or changing it."""
+    team = visible_team(session, team_id=team_id, actor=by)
+    authorize_on_team(session, by, team, permission, now)
+    return team
+
+
+def person(by: Actor) -> User:
+    """The account acting; a service client has none, so it cannot be in a team."""
+    if by.user is None:
+        raise Forbidden("Service clients have no account of their own.")
+    return by.user
+
+
+def _as_captain(session: Session, team: Team, by: Actor, now: datetime) -> User:
+    """``by`` may manage the team now and is its captain; returns their account."""
+    authorize_on_team(session, by, team, Permission.MANAGE_TEAM, now)
+    user = person(by)
     if team.captain_id != user.id:
         raise Forbidden("Only the team's captain may do this.")
+    return user
+
+
+def _not_staff(by: Actor, competition: Competition) -> None:
+    """Staff do not compete: a judge or organizer of the competition is in none of its teams."""
+    if by.roles_in(competition.id) & identity.STAFF_ROLES:
+        raise StaffCannotCompete(
+            "The competition's judges and organizers cannot be in one of its teams."
+        )
+
+
+def may_form_team(session: Session, *, competition: Competition, by: Actor, now: datetime) -> None:
+    """Raise unless ``by`` may form a team in ``competition`` now: the permission in its
+    current phase, and not being one of its judges or organizers."""
+    phase = competitions.phase_of(session, competition=competition, now=now)
+    identity.authorize(by, Permission.FORM_TEAM, competition=competition, phase=phase)
+    person(by)
+    _not_staff(by, competition)
+
+
+def team_name(value: str) -> str:
+    """The team's name as stored: one line, not blank, at most ``TEAM_NAME_MAX`` characters."""
+    name = value.strip()
+    if (kind := text.problem(name)) is not None:
+        raise FieldError(text.MESSAGES[kind], field="name")
+    if not 1 <= len(name) <= TEAM_NAME_MAX:
+        raise FieldError(
+            N_("Enter a name for the team (at most %(limit)s characters)."),
+            field="name",
+            limit=TEAM_NAME_MAX,
+        )
+    return name
+
+
+def guardian_name(value: str | None) -> str | None:
+    """The guardian's name as stored (None when left empty): one line, at most
+    ``GUARDIAN_NAME_MAX`` characters."""
+    name = (value or "").strip()
+    if (kind := text.problem(name)) is not None:
+        raise FieldError(text.MESSAGES[kind], field="guardian_name")
+    if len(name) > GUARDIAN_NAME_MAX:
+        raise FieldError(
+            N_("Use at most %(max_length)s characters."),
+            field="guardian_name",
+            max_length=GUARDIAN_NAME_MAX,
+        )
+    return name or None
+
+
+def ensure_room(session: Session, *, team: Team, inviting: bool = False) -> None:
+    """The one rule of a team's size: a team has at most its competition's ``team_size_max``
+    members. ``inviting`` words the refusal for an invitation that could not be used."""
+    limit = competition_of(session, team=team).team_size_max
+    if count_members(session, team=team) < limit:
+        return
+    if inviting:
+        raise Conflict(
+            "The team is full (%(limit)s members): remove a member before inviting someone.",
+            limit=limit,
+        )
+    raise Conflict("This team is full: a team has at most %(limit)s members.", limit=limit)
 
 
 def _ensure_free(session: Session, *, competition_id: int, user: User) -> None:
@@ -149,9 +235,12 @@ def _audit(
 
 
 def create_team(
-    session: Session, *, competition: Competition, user: User, name: str, now: datetime, actor: str
+    session: Session, *, competition: Competition, name: str, now: datetime, by: Actor
 ) -> Team:
-    """Form a team with ``user`` as its captain and primary contact. Audited."""
+    """Form a team with ``by`` as its captain and primary contact, if ``may_form_team`` and
+    ``by`` is in no other team of the competition. Audited."""
+    may_form_team(session, competition=competition, by=by, now=now)
+    user, name = person(by), team_name(name)
     _ensure_free(session, competition_id=pk(competition), user=user)
     team = Team(
         competition_id=pk(competition),
@@ -163,14 +252,34 @@ def create_team(
     session.add(team)
     session.flush()
     _add_member(session, team=team, user=user, now=now)
-    _audit(session, team, "team.created", now=now, actor=actor, payload={"name": name})
+    _audit(session, team, "team.created", now=now, actor=by.label, payload={"name": name})
     return team
 
 
+def _declared(changes: dict[str, object]) -> dict[str, object]:
+    """``changes`` checked: only the name and the declarations, each within its limits."""
+    unknown = set(changes) - {"name", "guardian_name", "funding_attestation"}
+    if unknown:
+        raise BadRequest(
+            "These fields cannot be changed here: %(fields)s.", fields=", ".join(sorted(unknown))
+        )
+    checked = dict(changes)
+    if "name" in checked:
+        checked["name"] = team_name(str(checked["name"]))
+    if "guardian_name" in checked:
+        given = checked["guardian_name"]
+        checked["guardian_name"] = guardian_name(None if given is None else str(given))
+    if "funding_attestation" in checked:
+        checked["funding_attestation"] = bool(checked["funding_attestation"])
+    return checked
+
+
 def update_team(
-    session: Session, *, team: Team, changes: dict[str, object], now: datetime, actor: str
+    session: Session, *, team: Team, changes: dict[str, object], now: datetime, by: Actor
 ) -> Team:
-    """Change the name or the declarations the eligibility rules read. Audited."""
+    """The captain changes the name or the declarations the eligibility rules read. Audited."""
+    _as_captain(session, team, by, now)
+    changes = _declared(changes)
     changed = sorted(k for k, v in changes.items() if getattr(team, k) != v)
     for name in changed:
         setattr(team, name, changes[name])
@@ -178,27 +287,32 @@ def update_team(
         team.updated_at = now
         session.add(team)
         session.flush()
-        _audit(session, team, "team.updated", now=now, actor=actor, payload={"fields": changed})
+        _audit(session, team, "team.updated", now=now, actor=by.label, payload={"fields": changed})
     return team
 
 
 def invite(
-    session: Session, *, team: Team, email: str, now: datetime, actor: str
+    session: Session,
+    *,
+    settings: Settings,
+    team: Team,
+    email: str,
+    lang: str,
+    now: datetime,
+    by: Actor,
 ) -> tuple[TeamInvitation, str]:
-    """A single-use, expiring invitation; returns the row and the code (shown once). A full
-    team invites nobody (joining checks the room again, under the team's lock)."""
-    limit = competition_of(session, team=team).team_size_max
-    if count_members(session, team=team) >= limit:
-        raise Conflict(
-            "The team is full (%(limit)s members): remove a member before inviting someone.",
-            limit=limit,
-        )
+    """The captain invites someone: a single-use, expiring invitation, mailed to ``email`` (in
+    their language if they have an account, else ``lang``) in this transaction's outbox.
+    Returns the row and the code (shown once). A full team invites nobody (joining checks
+    the room again, under the team's lock)."""
+    _as_captain(session, team, by, now)
+    ensure_room(session, team=team, inviting=True)
     code = secrets.token_urlsafe(24)
     invitation = TeamInvitation(
         team_id=pk(team),
         email=identity.normalize_email(email),
         token_hash=identity.token_digest(code),
-        invited_by=actor,
+        invited_by=by.label,
         created_at=now,
         expires_at=now + identity.INVITATION_LIFETIME,
     )
@@ -209,8 +323,18 @@ def invite(
         team,
         "team.invitation_created",
         now=now,
-        actor=actor,
+        actor=by.label,
         payload={"invitation": invitation.id, "email": invitation.email},
+    )
+    invitee = identity.get_user_by_email(session, email=invitation.email)
+    mailing.send_invitation(
+        settings,
+        session,
+        team=team,
+        competition=competition_of(session, team=team),
+        invitation=invitation,
+        code=code,
+        lang=invitee.preferred_language if invitee else lang,
     )
     return invitation, code
 
@@ -236,23 +360,22 @@ def count_members(session: Session, *, team: Team) -> int:
     return int(session.exec(query).one())
 
 
-def accept(
-    session: Session, *, invitation: TeamInvitation, user: User, now: datetime, actor: str
-) -> Team:
-    """Join the invitation's team, once, before it expires, if the team has room.
+def accept(session: Session, *, code: str, now: datetime, by: Actor) -> Team:
+    """``by`` joins the team of the invitation with ``code``: once, before it expires, if the
+    team has room, while in the team phase, and not as one of the competition's staff.
 
     The team row is locked (PostgreSQL; on SQLite the write transaction already holds the
     database's write lock) before counting, so two accepts cannot both take the last place.
     """
+    invitation = find_invitation(session, code=code)
     team = get_team(session, team_id=invitation.team_id, lock=True)
+    authorize_on_team(session, by, team, Permission.MANAGE_TEAM, now)
+    user = person(by)
     check_invitation(invitation, now=now)
     competition = competition_of(session, team=team)
+    _not_staff(by, competition)
     _ensure_free(session, competition_id=pk(competition), user=user)
-    if count_members(session, team=team) >= competition.team_size_max:
-        raise Conflict(
-            "This team is full: a team has at most %(limit)s members.",
-            limit=competition.team_size_max,
-        )
+    ensure_room(session, team=team)
     _add_member(session, team=team, user=user, now=now)
     invitation.accepted_at, invitation.accepted_by_id = now, user.id
     session.add(invitation)
@@ -262,17 +385,20 @@ def accept(
         team,
         "team.member_joined",
         now=now,
-        actor=actor,
+        actor=by.label,
         payload={"user": user.id, "invitation": invitation.id},
     )
     return team
 
 
-def leave(session: Session, *, team: Team, user: User, now: datetime, actor: str) -> bool:
-    """Leave the team; the last member leaving dissolves it. Returns whether it still exists.
+def leave(session: Session, *, team: Team, now: datetime, by: Actor) -> bool:
+    """``by`` leaves the team; the last member leaving dissolves it. Returns whether it still
+    exists.
 
     A captain with teammates hands over the captaincy first.
     """
+    authorize_on_team(session, by, team, Permission.MANAGE_TEAM, now)
+    user = person(by)
     member = membership(session, team=team, user_id=user.id)
     if member is None:
         raise NotFound("There is no team %(id)s.", id=team.id)
@@ -284,7 +410,7 @@ def leave(session: Session, *, team: Team, user: User, now: datetime, actor: str
         team,
         "team.dissolved" if alone else "team.member_left",
         now=now,
-        actor=actor,
+        actor=by.label,
         payload={"user": user.id},
     )
     session.delete(team if alone else member)  # a team's members go with it
@@ -293,8 +419,9 @@ def leave(session: Session, *, team: Team, user: User, now: datetime, actor: str
     return not alone
 
 
-def remove(session: Session, *, team: Team, user_id: int, now: datetime, actor: str) -> None:
+def remove(session: Session, *, team: Team, user_id: int, now: datetime, by: Actor) -> None:
     """The captain removes another member. Audited."""
+    _as_captain(session, team, by, now)
     if user_id == team.captain_id:
         raise Conflict("The captain cannot be removed; hand over the captain role first.")
     member = membership(session, team=team, user_id=user_id)
@@ -303,11 +430,12 @@ def remove(session: Session, *, team: Team, user_id: int, now: datetime, actor: 
     session.delete(member)
     session.flush()
     _forget_roster(session, team)
-    _audit(session, team, "team.member_removed", now=now, actor=actor, payload={"user": user_id})
+    _audit(session, team, "team.member_removed", now=now, actor=by.label, payload={"user": user_id})
 
 
-def hand_over(session: Session, *, team: Team, user_id: int, now: datetime, actor: str) -> Team:
-    """Make another member the captain and primary contact. Audited."""
+def hand_over(session: Session, *, team: Team, user_id: int, now: datetime, by: Actor) -> Team:
+    """The captain makes another member the captain and primary contact. Audited."""
+    _as_captain(session, team, by, now)
     if membership(session, team=team, user_id=user_id) is None:
         raise Conflict("This person is not a member of the team.")
     previous = team.captain_id
@@ -319,7 +447,7 @@ def hand_over(session: Session, *, team: Team, user_id: int, now: datetime, acto
         team,
         "team.captain_changed",
         now=now,
-        actor=actor,
+        actor=by.label,
         payload={"from": previous, "to": user_id},
     )
     return team
@@ -372,9 +500,12 @@ def override(
     result: str,
     reason: str,
     now: datetime,
-    actor: str,
+    by: Actor,
 ) -> EligibilityOverride:
-    """Set an organizer's result for one rule of one team, replacing any earlier one. Audited."""
+    """An organizer sets the result of one rule for one team, replacing any earlier one.
+    Audited."""
+    authorize_on_team(session, by, team, Permission.OVERRIDE_ELIGIBILITY, now)
+    actor = by.label
     rules = {rule.id for rule in eligibility_file(competition_of(session, team=team)).rules}
     if rule_id not in rules:
         raise BadRequest("There is no eligibility rule '%(rule)s'.", rule=rule_id)

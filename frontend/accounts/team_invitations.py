@@ -14,7 +14,6 @@ from app.core.clock import ClockDep
 from app.core.db import SessionDep
 from app.core.errors import AppError
 from app.core.i18n import translator
-from app.identity.permissions import Permission
 from app.teams import service as teams
 from frontend.accounts.common import (
     form_page,
@@ -22,7 +21,7 @@ from frontend.accounts.common import (
     refused_page,
     translated,
 )
-from frontend.guards import CurrentUser, PageLang, SignedIn
+from frontend.guards import PageLang, SignedIn
 from frontend.rendering import render
 from frontend.views import Page
 
@@ -67,17 +66,13 @@ def join(
     session: SessionDep,
     clock: ClockDep,
     actor: SignedIn,
-    user: CurrentUser,
     csrf_token: Annotated[str, FormField(max_length=2000)] = "",
 ) -> Response:
     """Join: once, before the invitation expires, while the team has room."""
     _, now = translator(lang), clock.now()
     try:
         verify_form_token(request, csrf_token)
-        found = teams.find_invitation(session, code=code)
-        team = teams.get_team(session, team_id=found.team_id)
-        teams.authorize_on_team(session, actor, team, Permission.MANAGE_TEAM, now)
-        teams.accept(session, invitation=found, user=user, now=now, actor=actor.label)
+        team = teams.accept(session, code=code, now=now, by=actor)
     except (CsrfFailed, AppError) as exc:
         session.rollback()  # a refusal keeps nothing the service wrote before refusing
         return refused_page(

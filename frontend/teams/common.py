@@ -35,8 +35,9 @@ def viewed_team(
     try:
         if not 1 <= team_id <= MAX_ID:
             raise NotFound("There is no team %(id)s.", id=team_id)
-        team = teams.visible_team(session, team_id=team_id, actor=actor)
-        teams.authorize_on_team(session, actor, team, Permission.READ_TEAM, clock.now())
+        team = teams.team_for(
+            session, team_id=team_id, by=actor, permission=Permission.READ_TEAM, now=clock.now()
+        )
     except NotFound as exc:
         raise guards.not_found(request, lang, exc) from None
     except AppError as exc:

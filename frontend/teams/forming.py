@@ -7,23 +7,17 @@ from typing import Annotated
 from fastapi import Form as FormField
 from fastapi import Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 from sqlmodel import Session
 
 from app.accounts.csrf import CsrfFailed, verify_form_token
-from app.competitions import service as competitions
 from app.competitions.models import Competition
 from app.competitions.schemas import localized
-from app.core import text
 from app.core.clock import Clock, ClockDep
 from app.core.db import SessionDep, pk
-from app.core.errors import AppError, FieldError
+from app.core.errors import AppError
 from app.core.i18n import N_, gettext, translator
-from app.identity import service as identity
 from app.identity.actor import Actor
-from app.identity.permissions import Permission
 from app.teams import service as teams
-from app.teams.schemas import TeamIn
 from frontend.accounts.common import Form, page_router, refused, see_other, translated
 from frontend.guards import PageLang, SignedIn
 from frontend.teams import views
@@ -35,18 +29,12 @@ Text = Annotated[str, FormField(max_length=2000)]
 NOTICES = {"left": N_("You left the team.")}
 
 
-def _authorize(session: Session, actor: Actor, competition: Competition, clock: Clock) -> None:
-    """The same check as ``POST /api/v1/competitions/{slug}/teams``."""
-    phase = competitions.phase_of(session, competition=competition, now=clock.now())
-    identity.authorize(actor, Permission.FORM_TEAM, competition=competition, phase=phase)
-
-
 def _page(
     session: Session, actor: Actor, competition: Competition, clock: Clock, lang: str
 ) -> Page:
     _ = translator(lang)
     try:
-        _authorize(session, actor, competition, clock)
+        teams.may_form_team(session, competition=competition, by=actor, now=clock.now())
         closed = None
     except AppError as exc:
         closed = translated(lang, exc)
@@ -82,16 +70,6 @@ def my_team(
     return show(request, lang, page, form=Form(notice=shown))
 
 
-def _team_name(name: str) -> str:
-    """The name checked by the API's schema; the problem beside the field."""
-    try:
-        return TeamIn.model_validate({"name": name}).name
-    except ValidationError as exc:
-        kind = str(exc.errors()[0]["type"])
-        message = text.MESSAGES.get(kind, N_("Enter a name for the team (at most 120 characters)."))
-        raise FieldError(message, field="name") from None
-
-
 @router.post("/{lang}/competitions/{slug}/team")
 def form_team(
     request: Request,
@@ -104,17 +82,10 @@ def form_team(
     name: Text = "",
 ) -> Response:
     """Form the team through the same service and checks as the API; the caller is captain."""
-    assert actor.user is not None
     try:
         verify_form_token(request, csrf_token)
-        _authorize(session, actor, competition, clock)
         team = teams.create_team(
-            session,
-            competition=competition,
-            user=actor.user,
-            name=_team_name(name),
-            now=clock.now(),
-            actor=actor.label,
+            session, competition=competition, name=name, now=clock.now(), by=actor
         )
     except (CsrfFailed, AppError) as exc:
         session.rollback()  # a refusal keeps nothing: not the team a lost race has flushed

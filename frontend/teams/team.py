@@ -14,16 +14,14 @@ from fastapi import Form as FormField
 from fastapi import Request
 from fastapi.responses import Response
 from pydantic import ValidationError
-from sqlmodel import Session
 
 from app.accounts.csrf import CsrfFailed, verify_form_token
 from app.core.clock import ClockDep
 from app.core.db import SessionDep, pk
-from app.core.errors import AppError, BadRequest, FieldError, NotFound
+from app.core.errors import AppError, BadRequest, FieldError
 from app.core.i18n import N_, gettext
 from app.identity.actor import Actor
 from app.identity.models import User
-from app.identity.permissions import Permission
 from app.teams import mailing
 from app.teams import service as teams
 from app.teams.models import Team
@@ -44,26 +42,6 @@ NOTICES = {
 }
 # A change: (team, the signed-in person, now) -> where to go once it is done.
 Change = Callable[[Team, User, datetime], Response]
-
-
-def _team(
-    session: Session,
-    actor: Actor,
-    team_id: int,
-    permission: Permission,
-    now: datetime,
-    *,
-    captain: bool = False,
-) -> Team:
-    """The team, visible to the caller, who may exercise ``permission`` on it now."""
-    if not 1 <= team_id <= MAX_ID:
-        raise NotFound("There is no team %(id)s.", id=team_id)
-    team = teams.visible_team(session, team_id=team_id, actor=actor)
-    teams.authorize_on_team(session, actor, team, permission, now)
-    if captain:
-        assert actor.user is not None
-        teams.require_captain(team, actor.user)
-    return team
 
 
 @router.get("/{lang}/teams/{team_id:int}")
@@ -132,13 +110,9 @@ def invite(
     """The captain invites by e-mail; the link and code are shown once, here."""
 
     def change(team: Team, user: User, now: datetime) -> Response:
-        _team(session, actor, pk(team), Permission.MANAGE_TEAM, now, captain=True)
-        invitation, code = teams.invite(
-            session, team=team, email=_email(email), now=now, actor=actor.label
-        )
         settings = request.app.state.settings
-        mailing.send_invitation(
-            settings, session, team=team, invitation=invitation, code=code, lang=lang
+        invitation, code = teams.invite(
+            session, settings=settings, team=team, email=_email(email), lang=lang, now=now, by=actor
         )
         invited = {
             "email": invitation.email,
@@ -167,9 +141,8 @@ def leave(
     """Leave the team; the last one out dissolves it. Back to the competition's team page."""
 
     def change(team: Team, user: User, now: datetime) -> Response:
-        _team(session, actor, pk(team), Permission.MANAGE_TEAM, now)
         slug = teams.competition_of(session, team=team).slug
-        teams.leave(session, team=team, user=user, now=now, actor=actor.label)
+        teams.leave(session, team=team, now=now, by=actor)
         return see_other(path(lang, "competitions", slug, "team") + "?notice=left")
 
     return _act(request, lang, team, session, clock.now(), actor, csrf_token, change)
@@ -189,8 +162,7 @@ def remove(
     """The captain removes a member."""
 
     def change(team: Team, user: User, now: datetime) -> Response:
-        _team(session, actor, pk(team), Permission.MANAGE_TEAM, now, captain=True)
-        teams.remove(session, team=team, user_id=user_id, now=now, actor=actor.label)
+        teams.remove(session, team=team, user_id=user_id, now=now, by=actor)
         return _back(lang, team, "removed")
 
     return _act(request, lang, team, session, clock.now(), actor, csrf_token, change)
@@ -210,10 +182,9 @@ def hand_over(
     """The captain hands the role, and with it the primary contact, to another member."""
 
     def change(team: Team, user: User, now: datetime) -> Response:
-        _team(session, actor, pk(team), Permission.MANAGE_TEAM, now, captain=True)
         if not user_id.isdigit() or not 1 <= int(user_id) <= MAX_ID:
             raise BadRequest("This person is not a member of the team.")
-        teams.hand_over(session, team=team, user_id=int(user_id), now=now, actor=actor.label)
+        teams.hand_over(session, team=team, user_id=int(user_id), now=now, by=actor)
         return _back(lang, team, "captain")
 
     return _act(request, lang, team, session, clock.now(), actor, csrf_token, change)
@@ -237,15 +208,11 @@ def declare(
     values = {"guardian_name": guardian_name, "funding_attestation": funding_attestation}
 
     def change(team: Team, user: User, now: datetime) -> Response:
-        _team(session, actor, pk(team), Permission.MANAGE_TEAM, now, captain=True)
-        guardian = guardian_name.strip()
-        if len(guardian) > 200:
-            raise FieldError(N_("Use at most 200 characters."), field="guardian_name")
         changes: dict[str, object] = {
-            "guardian_name": guardian or None,
+            "guardian_name": guardian_name,
             "funding_attestation": bool(funding_attestation),
         }
-        teams.update_team(session, team=team, changes=changes, now=now, actor=actor.label)
+        teams.update_team(session, team=team, changes=changes, now=now, by=actor)
         return _back(lang, team, "declared")
 
     return _act(request, lang, team, session, clock.now(), actor, csrf_token, change, values)

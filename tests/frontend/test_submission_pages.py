@@ -43,10 +43,10 @@ def _member(web: TestClient, mailbox: Mailbox, engine: Engine, email: str = EMAI
         changes = {"country_of_residence": "CA", "age_bracket": "30-plus"}
         identity.update_profile(session, user=user, changes=changes, now=DURING_SPRINT)
         competition = competitions.get_competition(session, slug=G7)
+        by = identity.actor_for_user(session, user=user, scopes=None, via="session")
         team = teams.create_team(
-            session, competition=competition, user=user, name="Les Castors", now=DURING_SPRINT,
-            actor="test",
-        )  # fmt: skip
+            session, competition=competition, name="Les Castors", now=DURING_SPRINT, by=by
+        )
         return team.id or 0
 
 

@@ -13,7 +13,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from app.accounts import service as accounts
 from app.audit.models import AuditRecord
+from app.competitions import service as competitions
+from app.competitions.lifecycle import Role
+from app.core.clock import FrozenClock
 from app.core.db import new_session
 from app.identity import service as identity
 from app.mail.models import OutboundMail
@@ -21,7 +25,7 @@ from app.teams import service as team_service
 from app.teams.models import Team, TeamInvitation, TeamMember
 from tests.conftest import DURING_SPRINT
 from tests.teams.factories import G7, form, invite_code, join, person
-from tests.web import Mailbox, csrf_of, path_of, post_form, signed_up
+from tests.web import PASSWORD, Mailbox, csrf_of, path_of, post_form, sign_in, signed_up
 
 HOME = f"/en/competitions/{G7}/team"
 CODE = re.compile(r"/en/teams/join/([A-Za-z0-9_-]+)")
@@ -254,3 +258,65 @@ def test_a_team_name_on_two_lines_is_refused_beside_the_field(
     assert "Use one line of text, without line breaks or control characters." in refused.text
     with new_session(loaded) as session:
         assert session.exec(select(Team)).all() == []
+
+
+def test_a_guardian_name_on_two_lines_is_refused_beside_the_field(
+    web: TestClient, mailbox: Mailbox, loaded: Engine
+) -> None:
+    """The page keeps to the same limits as the API: the service checks them for both."""
+    signed_up(web, mailbox, "ada@example.org")
+    page = _form_team(web)
+    refused = post_form(
+        web, page, {"guardian_name": "Grace\u2028Hopper"}, action=page + "/declarations"
+    )
+    assert refused.status_code == 400 and 'id="guardian_name-error"' in refused.text
+    assert "Use one line of text, without line breaks or control characters." in refused.text
+    with new_session(loaded) as session:
+        assert session.exec(select(Team)).one().guardian_name is None
+
+
+def test_a_judge_of_the_competition_is_told_staff_do_not_compete(
+    web: TestClient, mailbox: Mailbox, loaded: Engine
+) -> None:
+    signed_up(web, mailbox, "jude@example.org")
+    with new_session(loaded, write=True) as session, session.begin():
+        jude = identity.get_user_by_email(session, email="jude@example.org")
+        assert jude is not None
+        g7 = competitions.get_competition(session, slug=G7)
+        identity.grant_role(
+            session, user=jude, role=Role.JUDGE, competition=g7, now=DURING_SPRINT, actor="test"
+        )
+    said = "The competition&#39;s judges and organizers cannot be in one of its teams."
+    assert said in web.get(HOME).text
+    refused = post_form(web, HOME, {"name": "Inside job"})
+    assert refused.status_code == 409 and said in refused.text
+    with new_session(loaded) as session:
+        assert session.exec(select(Team)).all() == []
+
+
+def test_the_admin_page_refuses_to_make_a_team_member_judge_naming_the_team(
+    web: TestClient, mailbox: Mailbox, loaded: Engine, clock: FrozenClock
+) -> None:
+    signed_up(web, mailbox, "ada@example.org")
+    _form_team(web)
+    web.cookies.clear()
+    with new_session(loaded, write=True) as session, session.begin():
+        root, _ = accounts.create_admin(
+            session, email="root@example.org", name="Root", now=clock.now(), actor="test"
+        )
+        accounts.set_password(session, user=root, password=PASSWORD, now=clock.now(), action="t")
+        ada = identity.get_user_by_email(session, email="ada@example.org")
+        assert ada is not None
+    assert sign_in(web, email_address="root@example.org").status_code == 303
+    refused = post_form(
+        web,
+        "/fr/admin/users",
+        {"role": "judge", "competition": G7},
+        action=f"/fr/admin/users/{ada.id}/roles",
+    )
+    assert refused.status_code == 409 and 'role="alert"' in refused.text
+    assert "Ada Lovelace est membre de l’équipe Les Castors de ce concours" in refused.text
+    with new_session(loaded) as session:
+        assert (
+            identity.roles_view(session, user=identity.get_user(session, user_id=ada.id or 0)) == []
+        )

@@ -11,6 +11,7 @@ from sqlmodel import select
 from app.audit.models import AuditRecord
 from app.competitions import service as competitions
 from app.competitions.lifecycle import Phase, Role
+from app.core.config import Settings
 from app.core.db import new_session
 from app.core.errors import (
     BadRequest,
@@ -137,7 +138,11 @@ def test_granting_is_idempotent_and_audited(loaded: Engine, people: dict) -> Non
     assert len(granted) == 4  # one per person granted a role in the fixture
 
 
-def test_an_invitation_is_single_use_personal_and_expiring(loaded: Engine, people: dict) -> None:  # type: ignore[type-arg]
+def test_an_invitation_is_single_use_personal_and_expiring(
+    loaded: Engine,
+    people: dict,  # type: ignore[type-arg]
+    settings: Settings,
+) -> None:
     invitee = make_user(loaded, "ivy@example.org")
     with new_session(loaded, write=True) as session, session.begin():
         g7 = competitions.get_competition(session, slug="g7-govai-2025")
@@ -146,6 +151,8 @@ def test_an_invitation_is_single_use_personal_and_expiring(loaded: Engine, peopl
             email="IVY@example.org",
             role=Role.JUDGE,
             competition=g7,
+            settings=settings,
+            lang="en",
             now=DURING_SPRINT,
             actor="user:1",
         )
@@ -154,6 +161,8 @@ def test_an_invitation_is_single_use_personal_and_expiring(loaded: Engine, peopl
             email="ivy@example.org",
             role=Role.ORGANIZER,
             competition=g7,
+            settings=settings,
+            lang="en",
             now=DURING_SPRINT,
             actor="user:1",
         )
