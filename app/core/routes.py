@@ -34,7 +34,12 @@ class ServedRoute:
         return frozenset(getattr(self.route, "methods", None) or ())
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        match, child_scope = self.route.matches(scope)
+        """As the app's routing decides: by the route's own ``matches`` (a subclass may refuse
+        a path), unless an ``include_router(prefix=...)`` moved it, which FastAPI applies through
+        private request state: then by FastAPI's matching of the full path."""
+        declared = getattr(self.route, "original_route", self.route)
+        decider = declared if getattr(declared, "path", None) == self.path else self.route
+        match, child_scope = decider.matches(scope)
         return match, child_scope
 
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 import fastapi.routing
 import pytest
 from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Match, Mount, Route
+from starlette.types import Scope
 
 from app.core.routes import app_routes
 
@@ -70,3 +72,25 @@ def test_without_fastapis_flattening_the_routes_are_read_as_they_are(
     )
     served = [(route.path, route.methods) for route in app_routes(app)]
     assert served == [("/a", frozenset({"GET", "HEAD"})), ("/files", frozenset())]
+
+
+class _NotUnderApi(APIRoute):
+    """Like the pages' PageRoute: a route that refuses some paths its pattern would take."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child = super().matches(scope)
+        return (
+            (Match.NONE, {})
+            if child.get("path_params", {}).get("lang") == "api"
+            else (match, child)
+        )
+
+
+def test_a_route_that_refuses_a_path_is_asked() -> None:
+    pages = APIRouter(route_class=_NotUnderApi)
+    pages.add_api_route("/{lang}/{rest:path}", _ok, methods=["GET"])
+    app = FastAPI()
+    app.include_router(pages)
+    (route,) = (r for r in app_routes(app) if r.path == "/{lang}/{rest:path}")
+    assert route.matches(_scope("GET", "/en/x"))[0] is Match.FULL
+    assert route.matches(_scope("GET", "/api/x"))[0] is Match.NONE
