@@ -91,4 +91,4 @@ typecheck: setup
 	$(BIN)/mypy app scoring frontend
 
 clean:
-	rm -rf $(VENV) $(GCDS_DIR) $(SWAGGER_UI_DIR) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(GCDS_DIR) $(SWAGGER_UI_DIR) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
