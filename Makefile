@@ -5,6 +5,10 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# Every package and version the tests ran with, hashes included; `make lock` remakes it.
+LOCK := requirements.lock
+UV_VERSION := 0.13.9
+LOCK_ARGS ?=
 
 # GC Design System, pinned: fetched from the npm registry at set-up, checked, never committed.
 GCDS_VERSION := 1.3.1
@@ -18,18 +22,30 @@ SWAGGER_UI_DIR := frontend/static/swagger-ui
 SWAGGER_UI_STAMP := $(SWAGGER_UI_DIR)/.version-$(SWAGGER_UI_VERSION)
 SWAGGER_UI_FILES := swagger-ui-bundle.js swagger-ui.css favicon-32x32.png LICENSE NOTICE
 
-.PHONY: run test setup swagger-ui migrate catalogue lint typecheck clean help
+.PHONY: run test setup swagger-ui migrate catalogue lint typecheck lock clean help
 
 help:
 	@echo "make run    set up, migrate, load the catalogue and serve on http://$(HOST):$(PORT)"
 	@echo "make test   set up and run the whole test suite"
+	@echo "make lock   pin the dependencies of pyproject.toml anew in $(LOCK)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+$(VENV)/.installed: $(LOCK) pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
+
+# The runtime and test dependencies for Python 3.11+ on Linux, resolved as on CI's python3.
+# Keeps the pins that still fit pyproject.toml; LOCK_ARGS=--upgrade takes the newest of all.
+lock:
+	tmp=$$(mktemp -d) && $(PYTHON) -m venv $$tmp && \
+	  $$tmp/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION) && \
+	  $$tmp/bin/uv pip compile pyproject.toml --extra test --generate-hashes $(LOCK_ARGS) \
+	    --python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
+	    --custom-compile-command "make lock" --quiet -o $(LOCK); \
+	  status=$$?; rm -rf $$tmp; exit $$status
 
 $(GCDS_STAMP):
 	@command -v npm >/dev/null || { echo "npm is needed to fetch the GC Design System (apt-get install npm)"; exit 1; }
@@ -65,6 +81,7 @@ run: catalogue
 	GOVAI_BASE_URL=$${GOVAI_BASE_URL:-http://$(HOST):$(PORT)} $(BIN)/govai serve --host $(HOST) --port $(PORT)
 
 test: setup
+	$(BIN)/lint-imports --no-logo
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: setup
@@ -74,4 +91,4 @@ typecheck: setup
 	$(BIN)/mypy app scoring frontend
 
 clean:
-	rm -rf $(VENV) $(GCDS_DIR) $(SWAGGER_UI_DIR) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(GCDS_DIR) $(SWAGGER_UI_DIR) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -16,6 +16,7 @@ from app.identity.actor import Actor
 from app.identity.dependencies import ActorDep
 from app.identity.models import User
 from frontend.accounts.common import to_sign_in, unknown_language
+from frontend.fallback import not_found_page
 
 
 class Interrupt(Exception):
@@ -66,8 +67,6 @@ CurrentUser = Annotated[User, Depends(current_user)]
 
 def not_found(request: Request, lang: str, exc: NotFound | None = None) -> Interrupt:
     """The 404 page in the page's language, never cached, to raise."""
-    from frontend.pages import _not_found
-
-    response = _not_found(request, lang, exc)
+    response = not_found_page(request, lang, exc)
     response.headers["Cache-Control"] = "no-store"
     return Interrupt(response)

@@ -23,11 +23,12 @@ from starlette.types import Scope
 from app.core.clock import ClockDep
 from app.core.db import SessionDep
 from app.core.errors import NotFound
-from app.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, as_language, gettext, translator
+from app.core.i18n import LANGUAGES, N_, translator
 from frontend import guards, refusals, views
 from frontend.accounts import routers as account_routers
 from frontend.accounts.common import remember_actor
 from frontend.assets import AssetFiles
+from frontend.fallback import not_found_page, to_known_language
 from frontend.rendering import quote_path, render
 from frontend.submissions import routers as submission_routers
 from frontend.teams import routers as team_routers
@@ -118,39 +119,20 @@ def events(
 def elsewhere(request: Request, lang: str, rest: str) -> Response:
     """Any other path in the pages' space: 404 page under a known prefix, else a redirect."""
     if lang not in LANGUAGES:
-        return _to_known_language(request, lang)
+        return to_known_language(request, lang)
     if rest.endswith("/"):
         return RedirectResponse(quote_path(request.url.path.rstrip("/")), status_code=307)
-    return _not_found(request, lang)
+    return not_found_page(request, lang)
 
 
 def _page(request: Request, lang: str, build: Callable[[], views.Page]) -> Response:
     if lang not in LANGUAGES:
-        return _to_known_language(request, lang)
+        return to_known_language(request, lang)
     try:
         page = build()
     except NotFound as exc:
-        return _not_found(request, lang, exc)
+        return not_found_page(request, lang, exc)
     return render(request, lang, page)
-
-
-def _not_found(request: Request, lang: str, exc: NotFound | None = None) -> Response:
-    _ = translator(lang)
-    detail = (
-        gettext(lang, exc.detail, **exc.params)
-        if exc is not None and exc.detail
-        else _("There is no page at this address.")
-    )
-    page = views.Page("not_found.html", _("Page not found"), {"detail": detail})
-    return render(request, lang, page, status=404)
-
-
-def _to_known_language(request: Request, prefix: str) -> Response:
-    """The same path under the language the prefix names ("fr-CA" -> fr), else English."""
-    target = as_language(prefix) or DEFAULT_LANGUAGE
-    rest = request.url.path[len(prefix) + 1 :] or "/"
-    query = f"?{request.url.query}" if request.url.query else ""
-    return RedirectResponse(quote_path(f"/{target}{rest}") + query, status_code=307)
 
 
 _ERROR_TEXTS = {  # status: (title, detail); any other status is told as 500

@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from starlette.routing import Mount, Route
 
 from app.competitions.lifecycle import Role
 from app.core.clock import FrozenClock
 from app.core.config import Settings
 from app.core.db import make_engine, new_session
+from app.core.routes import app_routes
 from app.identity.permissions import Scope
 from app.main import create_app
 from tests.conftest import CATALOGUE, DURING_SPRINT, TEST_CLIENT_HOST, load
@@ -455,20 +455,11 @@ NOT_ROUTES = {"/static"}
 def all_routes(app: FastAPI) -> set[tuple[str, str]]:
     """(method, path) of every route, including those of included routers."""
     found: set[tuple[str, str]] = set()
-
-    def visit(route: Any) -> None:
-        if isinstance(route, Mount):
-            assert route.path in NOT_ROUTES, f"unexpected mount {route.path}"
-        elif isinstance(route, Route) or hasattr(route, "methods"):
-            found.update((m, route.path) for m in (route.methods or set()) - {"HEAD"})
-        elif hasattr(route, "effective_route_contexts"):  # FastAPI's included router
-            for context in route.effective_route_contexts():
-                visit(context)
+    for route in app_routes(app):
+        if route.methods:
+            found.update((m, route.path) for m in route.methods - {"HEAD"})
         else:
-            raise AssertionError(f"unknown kind of route: {route!r}")
-
-    for route in app.routes:
-        visit(route)
+            assert route.path in NOT_ROUTES, f"unexpected mount {route.path}"
     return found
 
 

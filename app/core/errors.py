@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from app.core.i18n import N_, gettext, ngettext
+from app.core.routes import app_routes
 
 logger = logging.getLogger(__name__)
 
@@ -377,18 +378,9 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 def allowed_methods(request: Request) -> set[str]:
     """Every method some route answers at the request's path."""
     methods: set[str] = set()
-
-    def visit(route: Any) -> None:
-        if hasattr(route, "effective_route_contexts"):  # a router included by FastAPI
-            for context in route.effective_route_contexts():
-                visit(context.original_route)
-        elif getattr(route, "methods", None):
-            match, _ = route.matches(request.scope)
-            if match is not Match.NONE:
-                methods.update(route.methods)
-
-    for route in request.app.router.routes:
-        visit(route)
+    for route in app_routes(request.app):
+        if route.methods and route.matches(request.scope)[0] is not Match.NONE:
+            methods.update(route.methods)
     return methods
 
 

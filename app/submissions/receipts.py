@@ -10,11 +10,15 @@ from typing import Any
 
 from sqlmodel import Session
 
+from app.competitions.models import Competition
 from app.core import canonical as canonical_json
 from app.core import mail
 from app.core.config import Settings
 from app.core.i18n import N_, gettext
 from app.mail import service as outbox
+from app.submissions.models import Receipt
+from app.teams import service as teams
+from app.teams.models import Team
 
 ALGORITHM = "sha256"
 RECIPE_TEXT = N_(
@@ -95,3 +99,21 @@ def queue(
             ),
         )
         outbox.queue(session, message, now=finalized_at)
+
+
+def mail_to_team(session: Session, settings: Settings, *, team: Team, receipt: Receipt) -> None:
+    """Queue the receipt e-mail to every member of the team, each in their language, in the
+    finalizing transaction: it goes out once the receipt is committed, and is retried until it
+    is delivered. The API and the pages both finalize through here."""
+    competition: Competition = teams.competition_of(session, team=team)
+    queue(
+        session,
+        settings,
+        recipients=[(u.email, u.preferred_language) for _, u in teams.members(session, team=team)],
+        competition_names={"en": competition.name_en, "fr": competition.name_fr},
+        team_name=team.name,
+        submission_id=receipt.submission_id,
+        version=receipt.version,
+        finalized_at=receipt.finalized_at,
+        sha256=receipt.digest,
+    )

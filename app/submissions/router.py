@@ -16,7 +16,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 from sqlmodel import Session
 
-from app.competitions.models import Challenge, Competition
+from app.competitions.models import Challenge
 from app.core.clock import ClockDep
 from app.core.db import SessionDep, pk
 from app.core.errors import (
@@ -253,26 +253,8 @@ def finalize(
         session, submission=submission, team=team, user=user, now=now, actor=actor.label
     )
     if new:
-        mail_receipt(request, session, team, receipt)
+        receipts.mail_to_team(session, request.app.state.settings, team=team, receipt=receipt)
     return attempt.respond(200, _receipt_out(receipt))
-
-
-def mail_receipt(request: Request, session: Session, team: Team, receipt: Receipt) -> None:
-    """Queue the receipt e-mail to every member of the team, each in their language, in the
-    finalizing transaction: it goes out once the receipt is committed, and is retried until it
-    is delivered. The API and the pages both finalize through here."""
-    competition: Competition = teams.competition_of(session, team=team)
-    receipts.queue(
-        session,
-        request.app.state.settings,
-        recipients=[(u.email, u.preferred_language) for _, u in teams.members(session, team=team)],
-        competition_names={"en": competition.name_en, "fr": competition.name_fr},
-        team_name=team.name,
-        submission_id=receipt.submission_id,
-        version=receipt.version,
-        finalized_at=receipt.finalized_at,
-        sha256=receipt.digest,
-    )
 
 
 @router.get(

@@ -18,6 +18,7 @@ from app.core.errors import AppError, FieldError
 from app.core.i18n import LANGUAGES, gettext
 from app.identity.actor import Actor
 from app.identity.dependencies import ActorDep
+from frontend.fallback import to_known_language
 from frontend.rendering import render
 from frontend.views import Page
 
@@ -101,9 +102,7 @@ def refused_page(
 def unknown_language(request: Request, lang: str) -> Response | None:
     if lang in LANGUAGES:
         return None
-    from frontend.pages import _to_known_language
-
-    return _to_known_language(request, lang)
+    return to_known_language(request, lang)
 
 
 def safe_next(value: str | None, lang: str) -> str:

@@ -24,7 +24,6 @@ from app.identity.models import User
 from app.identity.permissions import Permission
 from app.submissions import impact, receipts, service
 from app.submissions.dependencies import account_of
-from app.submissions.router import mail_receipt
 from app.teams import service as teams
 from frontend import guards
 from frontend.accounts.common import Form, form_page, page_router, see_other
@@ -147,7 +146,7 @@ def finalize(
             form = Form(message=message)
         return review_page(request, lang, session, actor, entry, now, form=form, status=exc.status)
     if new:
-        mail_receipt(request, session, entry.team, receipt)
+        receipts.mail_to_team(session, request.app.state.settings, team=entry.team, receipt=receipt)
     return see_other(f"/{lang}/submissions/{submission_id}/receipt")
 
 
