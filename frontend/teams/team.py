@@ -1,33 +1,32 @@
 """The team page and what its members do there: invite, leave, remove, hand over.
 
 Every change goes through the same service and checks as the teams API; a refusal shows the
-team page again with the error (and the error's status), having changed nothing.
+team page again with the error (and the error's status), having changed nothing
+(``_team_refused``, through ``frontend.refusals``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import Form as FormField
 from fastapi import Request
 from fastapi.responses import Response
 from pydantic import ValidationError
+from sqlmodel import Session
 
-from app.accounts.csrf import CsrfFailed, verify_form_token
-from app.core.clock import ClockDep
+from app.core.clock import Clock, ClockDep
 from app.core.db import SessionDep, pk
-from app.core.errors import AppError, BadRequest, FieldError
+from app.core.errors import BadRequest, FieldError
 from app.core.i18n import N_, gettext
 from app.identity.actor import Actor
-from app.identity.models import User
 from app.teams import mailing
 from app.teams import service as teams
 from app.teams.models import Team
 from app.teams.schemas import TeamInvitationIn
-from frontend.accounts.common import Form, page_router, refused, see_other
+from frontend.accounts.common import Form, page_router, see_other
 from frontend.guards import PageLang, SignedIn
+from frontend.refusals import on_refusal
 from frontend.teams import views
 from frontend.teams.common import MAX_ID, ViewedTeam, show
 from frontend.views import path
@@ -40,8 +39,6 @@ NOTICES = {
     "captain": N_("The captain role was handed over."),
     "declared": N_("The team's declarations are saved."),
 }
-# A change: (team, the signed-in person, now) -> where to go once it is done.
-Change = Callable[[Team, User, datetime], Response]
 
 
 @router.get("/{lang}/teams/{team_id:int}")
@@ -60,27 +57,18 @@ def team_page(
     return show(request, lang, page, form=Form(notice=shown))
 
 
-def _act(
+def _team_refused(
     request: Request,
     lang: str,
     team: Team,
-    session: SessionDep,
-    now: datetime,
+    session: Session,
+    clock: Clock,
     actor: Actor,
-    csrf_token: str,
-    change: Change,
-    values: dict[str, str] | None = None,
+    form: Form,
 ) -> Response:
-    """Check the form token, make the change; on refusal the team page with the error."""
-    assert actor.user is not None
-    try:
-        verify_form_token(request, csrf_token)
-        return change(team, actor.user, now)
-    except (CsrfFailed, AppError) as exc:
-        session.rollback()  # a refusal keeps nothing, even from a step that went before it
-        page = views.team_page(session, team=team, actor=actor, now=now, lang=lang)
-        form = refused(lang, exc, values or {})
-        return show(request, lang, page, form=form, status=exc.status, headers=exc.headers)
+    """The team page again, with the refusal beside its field or above the forms."""
+    page = views.team_page(session, team=team, actor=actor, now=clock.now(), lang=lang)
+    return show(request, lang, page, form=form)
 
 
 def _back(lang: str, team: Team, notice: str) -> Response:
@@ -97,6 +85,7 @@ def _email(value: str) -> str:
 
 
 @router.post("/{lang}/teams/{team_id:int}/invitations")
+@on_refusal(_team_refused)
 def invite(
     request: Request,
     lang: PageLang,
@@ -104,31 +93,25 @@ def invite(
     session: SessionDep,
     clock: ClockDep,
     actor: SignedIn,
-    csrf_token: Text = "",
     email: Text = "",
 ) -> Response:
     """The captain invites by e-mail; the link and code are shown once, here."""
-
-    def change(team: Team, user: User, now: datetime) -> Response:
-        settings = request.app.state.settings
-        invitation, code = teams.invite(
-            session, settings=settings, team=team, email=_email(email), lang=lang, now=now, by=actor
-        )
-        invited = {
-            "email": invitation.email,
-            "link": mailing.join_link(settings, lang, code),
-            "code": code,
-        }
-        notice = gettext(lang, "The invitation was sent to %(email)s.", email=invitation.email)
-        page = views.team_page(session, team=team, actor=actor, now=now, lang=lang, invited=invited)
-        return show(request, lang, page, form=Form(notice=notice))
-
-    return _act(
-        request, lang, team, session, clock.now(), actor, csrf_token, change, {"email": email}
+    settings, now = request.app.state.settings, clock.now()
+    invitation, code = teams.invite(
+        session, settings=settings, team=team, email=_email(email), lang=lang, now=now, by=actor
     )
+    invited = {
+        "email": invitation.email,
+        "link": mailing.join_link(settings, lang, code),
+        "code": code,
+    }
+    notice = gettext(lang, "The invitation was sent to %(email)s.", email=invitation.email)
+    page = views.team_page(session, team=team, actor=actor, now=now, lang=lang, invited=invited)
+    return show(request, lang, page, form=Form(notice=notice))
 
 
 @router.post("/{lang}/teams/{team_id:int}/leave")
+@on_refusal(_team_refused)
 def leave(
     request: Request,
     lang: PageLang,
@@ -136,19 +119,15 @@ def leave(
     session: SessionDep,
     clock: ClockDep,
     actor: SignedIn,
-    csrf_token: Text = "",
 ) -> Response:
     """Leave the team; the last one out dissolves it. Back to the competition's team page."""
-
-    def change(team: Team, user: User, now: datetime) -> Response:
-        slug = teams.competition_of(session, team=team).slug
-        teams.leave(session, team=team, now=now, by=actor)
-        return see_other(path(lang, "competitions", slug, "team") + "?notice=left")
-
-    return _act(request, lang, team, session, clock.now(), actor, csrf_token, change)
+    slug = teams.competition_of(session, team=team).slug
+    teams.leave(session, team=team, now=clock.now(), by=actor)
+    return see_other(path(lang, "competitions", slug, "team") + "?notice=left")
 
 
 @router.post("/{lang}/teams/{team_id:int}/members/{user_id:int}/remove")
+@on_refusal(_team_refused)
 def remove(
     request: Request,
     lang: PageLang,
@@ -157,18 +136,14 @@ def remove(
     session: SessionDep,
     clock: ClockDep,
     actor: SignedIn,
-    csrf_token: Text = "",
 ) -> Response:
     """The captain removes a member."""
-
-    def change(team: Team, user: User, now: datetime) -> Response:
-        teams.remove(session, team=team, user_id=user_id, now=now, by=actor)
-        return _back(lang, team, "removed")
-
-    return _act(request, lang, team, session, clock.now(), actor, csrf_token, change)
+    teams.remove(session, team=team, user_id=user_id, now=clock.now(), by=actor)
+    return _back(lang, team, "removed")
 
 
 @router.post("/{lang}/teams/{team_id:int}/captain")
+@on_refusal(_team_refused)
 def hand_over(
     request: Request,
     lang: PageLang,
@@ -176,21 +151,17 @@ def hand_over(
     session: SessionDep,
     clock: ClockDep,
     actor: SignedIn,
-    csrf_token: Text = "",
     user_id: Text = "",
 ) -> Response:
     """The captain hands the role, and with it the primary contact, to another member."""
-
-    def change(team: Team, user: User, now: datetime) -> Response:
-        if not user_id.isdigit() or not 1 <= int(user_id) <= MAX_ID:
-            raise BadRequest("This person is not a member of the team.")
-        teams.hand_over(session, team=team, user_id=int(user_id), now=now, by=actor)
-        return _back(lang, team, "captain")
-
-    return _act(request, lang, team, session, clock.now(), actor, csrf_token, change)
+    if not user_id.isdigit() or not 1 <= int(user_id) <= MAX_ID:
+        raise BadRequest("This person is not a member of the team.")
+    teams.hand_over(session, team=team, user_id=int(user_id), now=clock.now(), by=actor)
+    return _back(lang, team, "captain")
 
 
 @router.post("/{lang}/teams/{team_id:int}/declarations")
+@on_refusal(_team_refused)
 def declare(
     request: Request,
     lang: PageLang,
@@ -198,21 +169,15 @@ def declare(
     session: SessionDep,
     clock: ClockDep,
     actor: SignedIn,
-    csrf_token: Text = "",
     guardian_name: Text = "",
     funding_attestation: Text = "",
 ) -> Response:
     """The captain's declarations that the eligibility rules read: a parent or guardian named
     when the captain is under 18, and the attestation that the team can sign a funding
     agreement (an unchecked box withdraws it)."""
-    values = {"guardian_name": guardian_name, "funding_attestation": funding_attestation}
-
-    def change(team: Team, user: User, now: datetime) -> Response:
-        changes: dict[str, object] = {
-            "guardian_name": guardian_name,
-            "funding_attestation": bool(funding_attestation),
-        }
-        teams.update_team(session, team=team, changes=changes, now=now, by=actor)
-        return _back(lang, team, "declared")
-
-    return _act(request, lang, team, session, clock.now(), actor, csrf_token, change, values)
+    changes: dict[str, object] = {
+        "guardian_name": guardian_name,
+        "funding_attestation": bool(funding_attestation),
+    }
+    teams.update_team(session, team=team, changes=changes, now=clock.now(), by=actor)
+    return _back(lang, team, "declared")
