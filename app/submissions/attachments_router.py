@@ -14,7 +14,6 @@ from app.submissions import attachments, service, storage
 from app.submissions.dependencies import Editing, Id, Readable
 from app.submissions.models import Attachment
 from app.submissions.schemas import AttachmentOut, AttachmentsOut
-from app.teams import service as teams
 
 router = APIRouter(prefix="/api/v1", tags=["submissions"])
 
@@ -41,8 +40,7 @@ def _attachment_out(row: Attachment) -> AttachmentOut:
 )
 def list_attachments(found: Readable, session: SessionDep) -> AttachmentsOut:
     """The entry's files, oldest first, with the competition's limits."""
-    submission, team = found
-    competition = teams.competition_of(session, team=team)
+    submission, competition = found.submission, found.competition
     return AttachmentsOut(
         submission_id=pk(submission),
         max_bytes=competition.attachment_max_bytes,
@@ -72,8 +70,7 @@ def upload_attachment(
     make in a window, 429 with Retry-After. A refused file leaves nothing behind."""
     row = attachments.add(
         session,
-        submission=change.submission,
-        team=change.team,
+        context=change.context,
         user=change.user,
         source=file.file,
         filename=file.filename,
@@ -93,8 +90,7 @@ def delete_attachment(change: Editing, attachment_id: Id, session: SessionDep) -
     """Take a file off the entry, under the same rules as editing the draft."""
     attachments.remove(
         session,
-        submission=change.submission,
-        team=change.team,
+        context=change.context,
         user=change.user,
         attachment_id=attachment_id,
         now=change.now,

@@ -1,4 +1,4 @@
-"""Receipts: the frozen snapshot, its canonical JSON and SHA-256, and the e-mail to members.
+"""Receipts: the frozen snapshot, its canonical JSON and SHA-256 (the e-mail: ``mailing``).
 
 Anyone can recompute a receipt's digest from its snapshot with :data:`RECIPE`.
 """
@@ -7,15 +7,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
-
-from app.core import mail
-from app.core.config import Settings
-from app.core.i18n import N_, gettext
-from app.mail import service as outbox
+from app.core.i18n import N_
 
 ALGORITHM = "sha256"
 RECIPE_TEXT = N_(
@@ -64,39 +58,3 @@ def canonical(data: dict[str, Any]) -> str:
 
 def digest(data: dict[str, Any]) -> str:
     return hashlib.sha256(canonical(data).encode("utf-8")).hexdigest()
-
-
-def queue(
-    session: Session,
-    settings: Settings,
-    *,
-    recipients: list[tuple[str, str]],
-    competition_names: dict[str, str],
-    team_name: str,
-    submission_id: int,
-    version: int,
-    finalized_at: datetime,
-    sha256: str,
-) -> None:
-    """Queue the receipt's e-mail to each (address, language), in that language."""
-    for address, lang in recipients:
-        message = mail.compose(
-            settings,
-            to=address,
-            lang=lang,
-            at=finalized_at,
-            subject=gettext(lang, "Receipt for the entry of %(team)s", team=team_name),
-            body=gettext(
-                lang,
-                "The entry of %(team)s in %(competition)s was finalized on %(at)s UTC "
-                "(version %(version)s).\n\nSHA-256 of the snapshot: %(digest)s\n\n"
-                "The receipt and its snapshot: %(link)s\n",
-                team=team_name,
-                competition=competition_names.get(lang, competition_names["en"]),
-                at=finalized_at.strftime("%Y-%m-%d %H:%M:%S"),
-                version=version,
-                digest=sha256,
-                link=f"{settings.base_url}/api/v1/submissions/{submission_id}/receipt",
-            ),
-        )
-        outbox.queue(session, message, now=finalized_at)

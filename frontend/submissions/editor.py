@@ -39,11 +39,11 @@ from frontend.submissions.common import (
     patch_of,
     refusal,
     size_text,
+    status_text,
 )
 
 router = page_router()
 TEMPLATE = "submission/editor.html"
-STATUSES = {"draft": N_("Draft"), "finalized": N_("Finalized"), "withdrawn": N_("Withdrawn")}
 NOTICES = {
     "saved": N_("Your changes are saved as a new version."),
     "uploaded": N_("The file is attached to the entry."),
@@ -56,17 +56,6 @@ async def posted_form(request: Request) -> dict[str, str]:
     """The posted fields by name (the form's fields are data, so not declared one by one)."""
     data = await request.form(max_fields=200)
     return {key: value for key, value in data.items() if isinstance(value, str)}
-
-
-def may_change(session: Session, actor: Actor, entry: Entry, now: Any) -> bool:
-    """Whether the caller may change the entry now: the same checks a change would make."""
-    try:
-        load(session, actor, entry.id, Permission.EDIT_SUBMISSION, now)
-        service.member_or_refuse(session, entry.team, account_of(actor))
-        service.writable(session, entry.submission, entry.team, now)
-    except AppError:
-        return False
-    return True
 
 
 def attachment_rows(session: Session, entry: Entry, lang: str) -> list[dict[str, Any]]:
@@ -100,8 +89,8 @@ def common_context(session: Session, entry: Entry, lang: str, now: Any) -> dict[
         "entry_url": f"/{lang}/submissions/{entry.id}",
         "team_url": f"/{lang}/teams/{entry.team.id}",
         "challenge_title": localized(entry.challenge, "title", lang),
-        "status_text": _(STATUSES[entry.submission.status]),
-        "deadline": deadline_view(session, entry, lang, now),
+        "status_text": status_text(service.standing(session, entry.submission), lang),
+        "deadline": deadline_view(entry.context, lang, now),
         "attachments": attachment_rows(session, entry, lang),
     }
 
@@ -141,7 +130,7 @@ def editor_page(
         version=current.number,
         base_version=base_version if base_version is not None else current.number,
         versions=history(session, entry, lang),
-        editable=may_change(session, actor, entry, now),
+        editable=service.can_change(entry.context, actor, now),
         word_pattern=WORD_PATTERN_JS,
         count_words=validation.count_words,
         max_size=size_text(entry.competition.attachment_max_bytes, lang),
@@ -181,8 +170,7 @@ def save(
         entry = load(session, actor, submission_id, Permission.EDIT_SUBMISSION, now, lock=True)
         service.save(
             session,
-            submission=entry.submission,
-            team=entry.team,
+            context=entry.context,
             user=account_of(actor),
             patch=patch_of(fields, data, questionnaire),
             if_match=data.get("version", ""),

@@ -76,8 +76,7 @@ def upload(
             raise BadRequest(N_("Choose a file to upload."))
         attachments.add(
             session,
-            submission=entry.submission,
-            team=entry.team,
+            context=entry.context,
             user=account_of(actor),
             source=file.file,
             filename=file.filename,
@@ -112,8 +111,7 @@ def remove(
         entry = load(session, actor, submission_id, Permission.EDIT_SUBMISSION, now, lock=True)
         attachments.remove(
             session,
-            submission=entry.submission,
-            team=entry.team,
+            context=entry.context,
             user=account_of(actor),
             attachment_id=attachment_id,
             now=now,

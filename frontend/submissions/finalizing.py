@@ -1,6 +1,6 @@
 """Review and finalize an entry, withdraw it, and its receipt.
 
-Finalizing queues the receipt e-mail exactly as the API does (``app.submissions.router``).
+Finalizing goes through ``service.finalize`` as the API does; it queues the receipt e-mail.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from app.identity.models import User
 from app.identity.permissions import Permission
 from app.submissions import impact, receipts, service
 from app.submissions.dependencies import account_of
-from app.submissions.router import mail_receipt
 from app.teams import service as teams
 from frontend import guards
 from frontend.accounts.common import Form, form_page, page_router, see_other
@@ -39,7 +38,7 @@ from frontend.submissions.common import (
     refusal,
     utc_text,
 )
-from frontend.submissions.editor import common_context, may_change
+from frontend.submissions.editor import common_context
 
 router = page_router()
 Token = Annotated[str, FormField(max_length=2000)]
@@ -71,7 +70,7 @@ def common_title(entry: Entry, lang: str) -> str:
 def eligibility_problems(session: Session, entry: Entry, lang: str) -> list[dict[str, str]]:
     """Rules for taking part or for funding that the team does not (yet) meet."""
     _ = translator(lang)
-    report = teams.report(session, team=entry.team)
+    report = teams.report(session, team=entry.team, roster=entry.context.roster)
     levels = {"participation": _("To take part"), "funding": _("To receive funding")}
     return [
         {"level": levels[row.rule.level], "text": row.rule.explanation.get(lang)}
@@ -111,7 +110,7 @@ def review_page(
         impact=impact_rows(entry, answers.answers, lang),
         missing=missing,
         problems=eligibility_problems(session, entry, lang),
-        editable=may_change(session, actor, entry, now),
+        editable=service.can_change(entry.context, actor, now),
         receipt=service.current_receipt(session, entry.submission),
     )
 
@@ -135,9 +134,9 @@ def finalize(
     try:
         verify_form_token(request, csrf_token)
         entry = load(session, actor, submission_id, Permission.FINALIZE_SUBMISSION, now, lock=True)
-        receipt, new = service.finalize(
-            session, submission=entry.submission, team=entry.team, user=account_of(actor),
-            now=now, actor=actor.label,
+        service.finalize(
+            session, context=entry.context, user=account_of(actor), now=now, actor=actor.label,
+            settings=request.app.state.settings,
         )  # fmt: skip
     except (CsrfFailed, AppError) as exc:
         session.rollback()
@@ -146,8 +145,6 @@ def finalize(
             message = _("The entry cannot be finalized yet: answer everything listed as missing.")
             form = Form(message=message)
         return review_page(request, lang, session, actor, entry, now, form=form, status=exc.status)
-    if new:
-        mail_receipt(request, session, entry.team, receipt)
     return see_other(f"/{lang}/submissions/{submission_id}/receipt")
 
 
@@ -166,9 +163,8 @@ def withdraw(
             form = Form(errors={"confirm": message})
             return review_page(request, lang, session, actor, entry, now, form=form, status=422)
         service.withdraw(
-            session, submission=entry.submission, team=entry.team, user=account_of(actor),
-            now=now, actor=actor.label,
-        )  # fmt: skip
+            session, context=entry.context, user=account_of(actor), now=now, actor=actor.label
+        )
     except (CsrfFailed, AppError) as exc:
         session.rollback()
         return review_page(

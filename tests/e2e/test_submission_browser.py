@@ -16,6 +16,7 @@ from app.core.config import Settings
 from app.core.db import new_session
 from app.identity import service as identity
 from app.main import create_app
+from app.submissions import context as entries
 from app.submissions import service, validation
 from app.teams import service as teams
 from tests.conftest import DURING_SPRINT
@@ -56,8 +57,9 @@ def _complete(engine: Engine, submission_id: int) -> None:
         team = teams.get_team(session, team_id=submission.team_id)
         user = identity.get_user_by_email(session, email=EMAIL)
         assert user is not None
+        context = entries.team_context(session, team=team, now=DURING_SPRINT).entry(submission)
         service.save(
-            session, submission=submission, team=team, user=user, patch=complete_answers(),
+            session, context=context, user=user, patch=complete_answers(),
             if_match=str(submission.current_version), now=DURING_SPRINT, actor="test",
         )  # fmt: skip
 
