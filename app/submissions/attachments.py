@@ -16,7 +16,8 @@ from app.core.db import pk
 from app.core.errors import Conflict, NotFound
 from app.core.i18n import N_
 from app.identity.models import User
-from app.submissions import service, storage
+from app.submissions import context as entries
+from app.submissions import service, states, storage
 from app.submissions.context import EntryContext
 from app.submissions.models import Attachment, Receipt
 
@@ -48,7 +49,7 @@ def add(
         window_seconds=settings.upload_window_seconds,
         now=now,
     )
-    held = service.attachments_of(session, submission)
+    held = states.attachments_of(session, submission)
     if len(held) >= competition.attachment_max_files:
         raise Conflict(
             N_("An entry may hold at most %(limit)s files: remove one before adding another."),
@@ -82,7 +83,7 @@ def add(
         "sha256": row.sha256,
         "size": row.size,
     }
-    service.audit_entry(
+    entries.audit_entry(
         session, context, "submission.attachment_added", now=now, actor=actor, payload=payload
     )
     return row
@@ -110,7 +111,7 @@ def remove(
     submission.updated_at = now
     session.add(submission)
     session.flush()
-    service.audit_entry(
+    entries.audit_entry(
         session, context, "submission.attachment_removed", now=now, actor=actor, payload=payload
     )
 

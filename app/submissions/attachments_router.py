@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from app.core.db import SessionDep, pk
 from app.identity.dependencies import access
 from app.identity.permissions import Permission
-from app.submissions import attachments, service, storage
+from app.submissions import attachments, states, storage
 from app.submissions.dependencies import Editing, Id, Readable
 from app.submissions.models import Attachment
 from app.submissions.schemas import AttachmentOut, AttachmentsOut
@@ -47,7 +47,7 @@ def list_attachments(found: Readable, session: SessionDep) -> AttachmentsOut:
         max_files=competition.attachment_max_files,
         max_total_bytes=competition.attachment_max_total_bytes,
         allowed_kinds=list(competition.attachment_types),
-        attachments=[_attachment_out(a) for a in service.attachments_of(session, submission)],
+        attachments=[_attachment_out(a) for a in states.attachments_of(session, submission)],
     )
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from app.audit import service as audit
 from app.competitions import service as competitions
 from app.competitions.catalogue_schemas import FormFile
 from app.competitions.lifecycle import Phase
@@ -144,3 +146,17 @@ def allowed(context: TeamContext, actor: Actor, permission: Permission, now: dat
     except AppError:
         return False
     return True
+
+
+def audit_entry(
+    session: Session, context: TeamContext, action: str, *, now: datetime, actor: str, payload: Any
+) -> None:
+    audit.append(
+        session,
+        at=now,
+        actor=actor,
+        action=action,
+        competition=context.competition.slug,
+        subject=f"team:{context.team.id}",
+        payload=payload,
+    )

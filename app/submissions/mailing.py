@@ -1,4 +1,4 @@
-"""The receipt e-mail, queued by ``service.set_status`` when an entry is finalized."""
+"""The receipt e-mail, queued by ``states.set_status`` when an entry is finalized."""
 
 from __future__ import annotations
 

@@ -31,7 +31,7 @@ def _json() -> Any:
 
 
 class SubmissionStatus(StrEnum):
-    """Where an entry stands; only ``service.set_status`` changes it."""
+    """Where an entry stands; only ``states.set_status`` changes it."""
 
     DRAFT = "draft"
     FINALIZED = "finalized"
@@ -60,7 +60,7 @@ class Submission(SQLModel, table=True):
     """A team's entry for one problem statement, in one of the ``SubmissionStatus``es.
 
     A finalized entry may still be edited before the deadline: its receipt stays valid for the
-    version it names until the team finalizes again (``service.standing`` tells which).
+    version it names until the team finalizes again (``states.standing`` tells which).
     """
 
     __tablename__ = "submission"

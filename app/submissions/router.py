@@ -31,7 +31,7 @@ from app.core.i18n import gettext
 from app.core.text import UnicodeJson, UnicodeKey
 from app.identity.dependencies import ActorDep, access
 from app.identity.permissions import Permission
-from app.submissions import attachments_router, idempotency, impact, receipts, service
+from app.submissions import attachments_router, idempotency, impact, receipts, service, states
 from app.submissions.context import EntryContext, local_time
 from app.submissions.dependencies import Editing, Id, Readable, account_of, entry_for, team_for
 from app.submissions.models import Receipt
@@ -66,7 +66,7 @@ def _out(session: Session, context: EntryContext) -> SubmissionOut:
     challenge = session.get(Challenge, submission.challenge_id)
     assert challenge is not None
     version = service.version_of(session, submission, submission.current_version)
-    standing = service.standing(session, submission)
+    standing = states.standing(session, submission)
     return SubmissionOut(
         id=pk(submission),
         team_id=pk(context.team),
@@ -261,7 +261,7 @@ def finalize(
 )
 def read_receipt(found: Readable, session: SessionDep) -> ReceiptOut:
     """The current receipt with its canonical snapshot, so anyone can recompute the digest."""
-    receipt = service.current_receipt(session, found.submission)
+    receipt = states.current_receipt(session, found.submission)
     if receipt is None:
         raise NotFound("This entry has not been finalized.")
     return _receipt_out(receipt)

@@ -20,7 +20,7 @@ from app.core.errors import AppError, NotFound
 from app.core.i18n import N_, gettext, ngettext
 from app.identity.actor import Actor
 from app.identity.permissions import Permission
-from app.submissions import impact, service, validation
+from app.submissions import impact, service, states, validation
 from app.submissions.context import EntryContext, TeamContext
 from app.submissions.dependencies import Id, entry_for, team_for
 from app.submissions.models import Submission, SubmissionStatus
@@ -246,7 +246,7 @@ CHANGED = N_(
 )
 
 
-def status_text(standing: service.Standing, lang: str) -> str:
+def status_text(standing: states.Standing, lang: str) -> str:
     """The entry's status as it is: a finalized entry changed since says that its receipt
     holds an older state, which counts until the team finalizes again."""
     message = CHANGED if standing.changed_since_finalized else STATUSES[standing.status]

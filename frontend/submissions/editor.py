@@ -21,7 +21,7 @@ from app.core.i18n import N_, translator
 from app.identity.actor import Actor
 from app.identity.models import User
 from app.identity.permissions import Permission
-from app.submissions import service, storage, validation
+from app.submissions import service, states, storage, validation
 from app.submissions.dependencies import account_of
 from frontend.accounts.common import Form, form_page, page_router, see_other
 from frontend.formatting import moment
@@ -68,7 +68,7 @@ def attachment_rows(session: Session, entry: Entry, lang: str) -> list[dict[str,
             "size": size_text(row.size, lang),
             "sha256": row.sha256,
         }
-        for row in service.attachments_of(session, entry.submission)
+        for row in states.attachments_of(session, entry.submission)
     ]
 
 
@@ -89,7 +89,7 @@ def common_context(session: Session, entry: Entry, lang: str, now: Any) -> dict[
         "entry_url": f"/{lang}/submissions/{entry.id}",
         "team_url": f"/{lang}/teams/{entry.team.id}",
         "challenge_title": localized(entry.challenge, "title", lang),
-        "status_text": status_text(service.standing(session, entry.submission), lang),
+        "status_text": status_text(states.standing(session, entry.submission), lang),
         "deadline": deadline_view(entry.context, lang, now),
         "attachments": attachment_rows(session, entry, lang),
     }

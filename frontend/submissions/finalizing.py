@@ -22,7 +22,7 @@ from app.core.i18n import translator
 from app.identity.actor import Actor
 from app.identity.models import User
 from app.identity.permissions import Permission
-from app.submissions import impact, receipts, service
+from app.submissions import impact, receipts, service, states
 from app.submissions.dependencies import account_of
 from app.teams import service as teams
 from frontend import guards
@@ -111,7 +111,7 @@ def review_page(
         missing=missing,
         problems=eligibility_problems(session, entry, lang),
         editable=service.can_change(entry.context, actor, now),
-        receipt=service.current_receipt(session, entry.submission),
+        receipt=states.current_receipt(session, entry.submission),
     )
 
 
@@ -186,7 +186,7 @@ def receipt(
 ) -> Response:  # fmt: skip
     """The current receipt, printable, with how to recompute its digest; 404 until finalized."""
     _ = translator(lang)
-    found = service.current_receipt(session, entry.submission)
+    found = states.current_receipt(session, entry.submission)
     if found is None:
         raise guards.not_found(request, lang, NotFound("This entry has not been finalized."))
     return form_page(

@@ -15,6 +15,7 @@ from app.identity.actor import Actor
 from app.identity.permissions import Permission
 from app.submissions import context as entries
 from app.submissions import service as submissions
+from app.submissions import states
 from app.submissions.context import TeamContext
 from app.teams import service as teams
 from app.teams.models import Team, TeamMember
@@ -54,7 +55,7 @@ def _entries(session: Session, team: Team, lang: str) -> list[dict[str, Any]]:
         shown.append(
             {
                 "title": localized(challenge, "title", lang) if challenge else "",
-                "status": status_text(submissions.standing(session, entry), lang),
+                "status": status_text(states.standing(session, entry), lang),
                 "version": entry.current_version,
                 "url": path(lang, "submissions", str(entry.id)),
             }

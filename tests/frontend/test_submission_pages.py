@@ -19,7 +19,7 @@ from app.competitions.lifecycle import Role
 from app.core.clock import FrozenClock
 from app.core.db import new_session
 from app.identity import service as identity
-from app.submissions import receipts, service, validation
+from app.submissions import receipts, service, states, validation
 from app.submissions.models import Attachment, Submission
 from app.teams import service as teams
 from frontend.submissions.common import WORD_PATTERN_JS
@@ -222,7 +222,7 @@ def test_review_finalize_receipt(web: TestClient, mailbox: Mailbox, loaded: Engi
     receipt = web.get(editor + "/receipt")
     with new_session(loaded) as session:
         submission = service.get_submission(session, submission_id=int(editor.split("/")[-1]))
-        found = service.current_receipt(session, submission)
+        found = states.current_receipt(session, submission)
         assert found is not None
         assert found.digest == receipts.digest(found.snapshot)
     assert found.digest in receipt.text and "hashlib.sha256" in receipt.text
