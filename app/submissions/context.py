@@ -19,7 +19,7 @@ from app.audit import service as audit
 from app.competitions import service as competitions
 from app.competitions.catalogue_schemas import FormFile
 from app.competitions.lifecycle import Phase
-from app.competitions.models import Competition
+from app.competitions.models import Challenge, Competition
 from app.core.errors import AppError, DeadlinePassed, NotFound
 from app.identity import service as identity
 from app.identity.actor import Actor
@@ -54,16 +54,13 @@ class TeamContext:
     def is_member(self, user: User | None) -> bool:
         return user is not None and any(u.id == user.id for _, u in self.roster)
 
-    def entry(self, submission: Submission) -> EntryContext:
-        """This context with one of the team's entries."""
-        return EntryContext(**{**vars(self), "submission": submission})
-
 
 @dataclass(frozen=True)
 class EntryContext(TeamContext):
-    """A team's context with one of its entries."""
+    """A team's context with one of its entries and the entry's problem statement."""
 
     submission: Submission
+    challenge: Challenge
 
     @property
     def id(self) -> int:
@@ -111,7 +108,14 @@ def entry_context(
         raise NotFound("There is no submission %(id)s.", id=submission_id) from None
     if lock and session.get_bind().dialect.name != "sqlite":
         session.refresh(submission, with_for_update=True)
-    return team_context(session, team=team, now=now).entry(submission)
+    return with_entry(session, team_context(session, team=team, now=now), submission)
+
+
+def with_entry(session: Session, context: TeamContext, submission: Submission) -> EntryContext:
+    """The team's context with one of its entries."""
+    challenge = session.get(Challenge, submission.challenge_id)
+    assert challenge is not None  # a foreign key
+    return EntryContext(**vars(context), submission=submission, challenge=challenge)
 
 
 def local_time(at: datetime, competition: Competition) -> str:

@@ -16,7 +16,6 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 from sqlmodel import Session
 
-from app.competitions.models import Challenge
 from app.core.clock import ClockDep
 from app.core.db import SessionDep, pk
 from app.core.errors import (
@@ -32,7 +31,7 @@ from app.core.text import UnicodeJson, UnicodeKey
 from app.identity.dependencies import ActorDep, access
 from app.identity.permissions import Permission
 from app.submissions import attachments_router, idempotency, impact, receipts, service, states
-from app.submissions.context import EntryContext, local_time
+from app.submissions.context import EntryContext, local_time, with_entry
 from app.submissions.dependencies import Editing, Id, Readable, account_of, entry_for, team_for
 from app.submissions.models import Receipt
 from app.submissions.schemas import (
@@ -63,15 +62,13 @@ def _etag(version: int) -> dict[str, str]:
 
 def _out(session: Session, context: EntryContext) -> SubmissionOut:
     submission, competition = context.submission, context.competition
-    challenge = session.get(Challenge, submission.challenge_id)
-    assert challenge is not None
     version = service.version_of(session, submission, submission.current_version)
     standing = states.standing(session, submission)
     return SubmissionOut(
         id=pk(submission),
         team_id=pk(context.team),
         competition=competition.slug,
-        challenge=challenge.slug,
+        challenge=context.challenge.slug,
         status=standing.status,
         version=version.number,
         answers=version.answers,
@@ -129,7 +126,7 @@ def create_submission(
     submission, version = service.create(
         session, context=context, user=user, answers=answers, now=now, actor=actor.label
     )
-    out = _out(session, context.entry(submission))
+    out = _out(session, with_entry(session, context, submission))
     return attempt.respond(201, out, _etag(version.number))
 
 
@@ -146,7 +143,8 @@ def list_submissions(
     context = team_for(session, actor, team_id, Permission.READ_SUBMISSION, clock.now())
     entries = service.entries_of(session, team=context.team)
     return SubmissionsOut(
-        team_id=team_id, submissions=[_out(session, context.entry(s)) for s in entries]
+        team_id=team_id,
+        submissions=[_out(session, with_entry(session, context, s)) for s in entries],
     )
 
 

@@ -311,14 +311,12 @@ def finalize(
     missing = missing_answers(competition, version.answers)
     if missing:
         raise FormInvalid(missing)
-    challenge = session.get(Challenge, submission.challenge_id)
-    assert challenge is not None
     snapshot = receipts.snapshot(
         competition=competition.slug,
         submission=pk(submission),
         team=pk(team),
         members=[pk(u) for _, u in context.roster],
-        challenge=challenge.slug,
+        challenge=context.challenge.slug,
         version=version.number,
         answers=version.answers,
         attachments=attached,

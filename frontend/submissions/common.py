@@ -9,22 +9,19 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlmodel import Session
 
 from app.competitions.catalogue import IMPACT_ANSWERS
 from app.competitions.catalogue_schemas import FieldType
-from app.competitions.models import Challenge, Competition
+from app.competitions.models import Competition
 from app.core.clock import ClockDep
 from app.core.db import SessionDep
 from app.core.errors import AppError, NotFound
 from app.core.i18n import N_, gettext, ngettext
-from app.identity.actor import Actor
 from app.identity.permissions import Permission
 from app.submissions import impact, service, states, validation
 from app.submissions.context import EntryContext, TeamContext
 from app.submissions.dependencies import Id, entry_for, team_for
-from app.submissions.models import Submission, SubmissionStatus
-from app.teams.models import Team
+from app.submissions.models import SubmissionStatus
 from frontend import guards
 from frontend.accounts.common import Form, translated
 from frontend.formatting import LocalTime, moment
@@ -36,46 +33,8 @@ WORD_PATTERN_JS = validation.WORD.pattern.replace(r"[^\W_]", r"[\p{L}\p{N}]")
 YES, NO = "yes", "no"
 
 
-@dataclass(frozen=True)
-class Entry:
-    """An entry the caller may see: its context (team, roster, competition, phase, window),
-    loaded once, and its problem statement."""
-
-    context: EntryContext
-    challenge: Challenge
-
-    @property
-    def id(self) -> int:
-        return self.context.id
-
-    @property
-    def submission(self) -> Submission:
-        return self.context.submission
-
-    @property
-    def team(self) -> Team:
-        return self.context.team
-
-    @property
-    def competition(self) -> Competition:
-        return self.context.competition
-
-
-def load(
-    session: Session,
-    actor: Actor,
-    submission_id: int,
-    permission: Permission,
-    now: datetime,
-    *,
-    lock: bool = False,
-) -> Entry:
-    """As ``readable_submission``/``changing`` do: 404 to anyone who may not see the entry,
-    then ``permission`` checked in the team's phase at the server's time."""
-    context = entry_for(session, actor, submission_id, permission, now, lock=lock)
-    challenge = session.get(Challenge, context.submission.challenge_id)
-    assert challenge is not None  # a foreign key
-    return Entry(context, challenge)
+# What the pages call an entry: its context, loaded and authorized once (``entry_for``).
+Entry = EntryContext
 
 
 @dataclass(frozen=True)
@@ -278,7 +237,7 @@ def viewed_entry(
     """The entry, for its team's members and the competition's organizers; the 404 page for
     anyone else (as the API's ``readable_submission``)."""
     try:
-        return load(session, actor, submission_id, Permission.READ_SUBMISSION, clock.now())
+        return entry_for(session, actor, submission_id, Permission.READ_SUBMISSION, clock.now())
     except NotFound as exc:
         raise guards.not_found(request, lang, exc) from None
 

@@ -22,7 +22,7 @@ from app.identity.actor import Actor
 from app.identity.models import User
 from app.identity.permissions import Permission
 from app.submissions import service, states, storage, validation
-from app.submissions.dependencies import account_of
+from app.submissions.dependencies import account_of, entry_for
 from frontend.accounts.common import Form, form_page, page_router, see_other
 from frontend.formatting import moment
 from frontend.guards import PageLang, SignedIn
@@ -35,7 +35,6 @@ from frontend.submissions.common import (
     field_views,
     impact_level,
     impact_view,
-    load,
     patch_of,
     refusal,
     size_text,
@@ -90,7 +89,7 @@ def common_context(session: Session, entry: Entry, lang: str, now: Any) -> dict[
         "team_url": f"/{lang}/teams/{entry.team.id}",
         "challenge_title": localized(entry.challenge, "title", lang),
         "status_text": status_text(states.standing(session, entry.submission), lang),
-        "deadline": deadline_view(entry.context, lang, now),
+        "deadline": deadline_view(entry, lang, now),
         "attachments": attachment_rows(session, entry, lang),
     }
 
@@ -130,7 +129,7 @@ def editor_page(
         version=current.number,
         base_version=base_version if base_version is not None else current.number,
         versions=history(session, entry, lang),
-        editable=service.can_change(entry.context, actor, now),
+        editable=service.can_change(entry, actor, now),
         word_pattern=WORD_PATTERN_JS,
         count_words=validation.count_words,
         max_size=size_text(entry.competition.attachment_max_bytes, lang),
@@ -167,10 +166,10 @@ def save(
         values[question.name] = data.get(question.name, "")
     try:
         verify_form_token(request, data.get("csrf_token"))
-        entry = load(session, actor, submission_id, Permission.EDIT_SUBMISSION, now, lock=True)
+        entry = entry_for(session, actor, submission_id, Permission.EDIT_SUBMISSION, now, lock=True)
         service.save(
             session,
-            context=entry.context,
+            context=entry,
             user=account_of(actor),
             patch=patch_of(fields, data, questionnaire),
             if_match=data.get("version", ""),

@@ -23,7 +23,7 @@ from app.identity.actor import Actor
 from app.identity.models import User
 from app.identity.permissions import Permission
 from app.submissions import impact, receipts, service, states
-from app.submissions.dependencies import account_of
+from app.submissions.dependencies import account_of, entry_for
 from app.teams import service as teams
 from frontend import guards
 from frontend.accounts.common import Form, form_page, page_router, see_other
@@ -34,7 +34,6 @@ from frontend.submissions.common import (
     Viewed,
     field_views,
     label_of,
-    load,
     refusal,
     utc_text,
 )
@@ -70,7 +69,7 @@ def common_title(entry: Entry, lang: str) -> str:
 def eligibility_problems(session: Session, entry: Entry, lang: str) -> list[dict[str, str]]:
     """Rules for taking part or for funding that the team does not (yet) meet."""
     _ = translator(lang)
-    report = teams.report(session, team=entry.team, roster=entry.context.roster)
+    report = teams.report(session, team=entry.team, roster=entry.roster)
     levels = {"participation": _("To take part"), "funding": _("To receive funding")}
     return [
         {"level": levels[row.rule.level], "text": row.rule.explanation.get(lang)}
@@ -110,7 +109,7 @@ def review_page(
         impact=impact_rows(entry, answers.answers, lang),
         missing=missing,
         problems=eligibility_problems(session, entry, lang),
-        editable=service.can_change(entry.context, actor, now),
+        editable=service.can_change(entry, actor, now),
         receipt=states.current_receipt(session, entry.submission),
     )
 
@@ -133,9 +132,11 @@ def finalize(
     now, _, submission_id = clock.now(), translator(lang), entry.id
     try:
         verify_form_token(request, csrf_token)
-        entry = load(session, actor, submission_id, Permission.FINALIZE_SUBMISSION, now, lock=True)
+        entry = entry_for(
+            session, actor, submission_id, Permission.FINALIZE_SUBMISSION, now, lock=True
+        )
         service.finalize(
-            session, context=entry.context, user=account_of(actor), now=now, actor=actor.label,
+            session, context=entry, user=account_of(actor), now=now, actor=actor.label,
             settings=request.app.state.settings,
         )  # fmt: skip
     except (CsrfFailed, AppError) as exc:
@@ -157,14 +158,14 @@ def withdraw(
     now, _, submission_id = clock.now(), translator(lang), entry.id
     try:
         verify_form_token(request, csrf_token)
-        entry = load(session, actor, submission_id, Permission.WITHDRAW_SUBMISSION, now, lock=True)
+        entry = entry_for(
+            session, actor, submission_id, Permission.WITHDRAW_SUBMISSION, now, lock=True
+        )
         if confirm != "yes":
             message = _("Tick the box to confirm that you want to withdraw the entry.")
             form = Form(errors={"confirm": message})
             return review_page(request, lang, session, actor, entry, now, form=form, status=422)
-        service.withdraw(
-            session, context=entry.context, user=account_of(actor), now=now, actor=actor.label
-        )
+        service.withdraw(session, context=entry, user=account_of(actor), now=now, actor=actor.label)
     except (CsrfFailed, AppError) as exc:
         session.rollback()
         return review_page(

@@ -72,6 +72,17 @@ def _sign_in(page: Any, base: str) -> None:
     page.wait_for_url(f"{base}/en/")
 
 
+def _start_entry(page: Any, base: str, team_id: int) -> str:
+    """Signed in, start the team's entry on the page; the editor's address."""
+    _sign_in(page, base)
+    page.goto(f"{base}/en/teams/{team_id}/submissions/new")
+    page.get_by_label("Managing high volumes of information").check()
+    page.get_by_role("textbox", name="Title of the entry").fill("Triage")
+    page.get_by_role("button", name="Start the entry").click()
+    page.wait_for_url(re.compile(rf"{base}/en/submissions/\d+$"))
+    return str(page.url)
+
+
 def _accessible(page: Any, url: str) -> None:
     page.goto(url)
     _hydrated(page)
@@ -88,13 +99,7 @@ def test_an_entry_from_draft_to_receipt_in_the_browser(
     team_id = _member(loaded)
     with running_server(create_app(settings, clock)) as base:
         page = browser.new_page(locale="en-CA")
-        _sign_in(page, base)
-        page.goto(f"{base}/en/teams/{team_id}/submissions/new")
-        page.get_by_label("Managing high volumes of information").check()
-        page.get_by_role("textbox", name="Title of the entry").fill("Triage")
-        page.get_by_role("button", name="Start the entry").click()
-        page.wait_for_url(re.compile(rf"{base}/en/submissions/\d+$"))
-        editor = page.url
+        editor = _start_entry(page, base, team_id)
         submission_id = int(editor.rsplit("/", 1)[1])
         _hydrated(page)
 
@@ -156,13 +161,7 @@ def test_a_change_after_finalizing_says_the_receipt_holds_the_older_version(
     team_id = _member(loaded)
     with running_server(create_app(settings, clock)) as base:
         page = browser.new_page(locale="en-CA")
-        _sign_in(page, base)
-        page.goto(f"{base}/en/teams/{team_id}/submissions/new")
-        page.get_by_label("Managing high volumes of information").check()
-        page.get_by_role("textbox", name="Title of the entry").fill("Triage")
-        page.get_by_role("button", name="Start the entry").click()
-        page.wait_for_url(re.compile(rf"{base}/en/submissions/\d+$"))
-        entry = page.url
+        entry = _start_entry(page, base, team_id)
         _complete(loaded, int(entry.rsplit("/", 1)[1]))
         page.goto(f"{entry}/review")
         page.get_by_role("button", name="Finalize the entry").click()
