@@ -56,7 +56,7 @@ def schedule(session: Session, *, competition: Competition) -> dict[Phase, datet
 def entries_close_at(competition: Competition) -> datetime:
     """When entries stop being taken: the posted deadline plus any grace period. The one
     closing time, enforced by the submission service and shown by the pages (a team's own
-    extension may move that team's later: ``app.submissions.service.deadline_of``)."""
+    extension may move that team's later: ``app.submissions.context.closes_at``)."""
     return competition.submission_deadline + timedelta(seconds=competition.grace_period_seconds)
 
 

@@ -16,17 +16,16 @@ from app.core.db import pk
 from app.core.errors import Conflict, NotFound
 from app.core.i18n import N_
 from app.identity.models import User
-from app.submissions import service, storage
-from app.submissions.models import Attachment, Receipt, Submission
-from app.teams import service as teams
-from app.teams.models import Team
+from app.submissions import context as entries
+from app.submissions import service, states, storage
+from app.submissions.context import EntryContext
+from app.submissions.models import Attachment, Receipt
 
 
 def add(
     session: Session,
     *,
-    submission: Submission,
-    team: Team,
+    context: EntryContext,
     user: User,
     source: BinaryIO,
     filename: str | None,
@@ -40,8 +39,9 @@ def add(
     The caller holds the entry's lock, so two uploads at once cannot both take the last room.
     Each accepted upload counts against the uploader's rate limit (429). Audited.
     """
-    service.member_or_refuse(session, team, user)
-    service.writable(session, submission, team, now)
+    submission, competition = context.submission, context.competition
+    service.member_or_refuse(context, user)
+    service.writable(context, now)
     ratelimit.hit(
         session,
         key=f"upload:user:{pk(user)}",
@@ -49,8 +49,7 @@ def add(
         window_seconds=settings.upload_window_seconds,
         now=now,
     )
-    competition = teams.competition_of(session, team=team)
-    held = service.attachments_of(session, submission)
+    held = states.attachments_of(session, submission)
     if len(held) >= competition.attachment_max_files:
         raise Conflict(
             N_("An entry may hold at most %(limit)s files: remove one before adding another."),
@@ -84,8 +83,8 @@ def add(
         "sha256": row.sha256,
         "size": row.size,
     }
-    service.audit_entry(
-        session, team, "submission.attachment_added", now=now, actor=actor, payload=payload
+    entries.audit_entry(
+        session, context, "submission.attachment_added", now=now, actor=actor, payload=payload
     )
     return row
 
@@ -93,8 +92,7 @@ def add(
 def remove(
     session: Session,
     *,
-    submission: Submission,
-    team: Team,
+    context: EntryContext,
     user: User,
     attachment_id: int,
     now: datetime,
@@ -102,18 +100,19 @@ def remove(
 ) -> None:
     """Take a file off the entry, under the same rules as editing the draft. The blob stays in
     the store (other entries, or an earlier receipt, may name the same bytes). Audited."""
-    service.member_or_refuse(session, team, user)
+    submission = context.submission
+    service.member_or_refuse(context, user)
     row = session.get(Attachment, attachment_id)
     if row is None or row.submission_id != submission.id:
         raise NotFound("There is no attachment %(id)s.", id=attachment_id)
-    service.writable(session, submission, team, now)
+    service.writable(context, now)
     payload = {"submission": submission.id, "attachment": row.id, "sha256": row.sha256}
     session.delete(row)
     submission.updated_at = now
     session.add(submission)
     session.flush()
-    service.audit_entry(
-        session, team, "submission.attachment_removed", now=now, actor=actor, payload=payload
+    entries.audit_entry(
+        session, context, "submission.attachment_removed", now=now, actor=actor, payload=payload
     )
 
 

@@ -12,11 +12,10 @@ from app.core.db import SessionDep, pk
 from app.core.idempotency import Attempt, IdempotencyKeyHeader, upload
 from app.identity.dependencies import ActorDep, access
 from app.identity.permissions import Permission
-from app.submissions import attachments, service, storage
-from app.submissions.dependencies import Editing, Id, Readable, account_of, authorize
+from app.submissions import attachments, states, storage
+from app.submissions.dependencies import Editing, Id, Readable, account_of, entry_for
 from app.submissions.models import Attachment
 from app.submissions.schemas import AttachmentOut, AttachmentsOut
-from app.teams import service as teams
 
 router = APIRouter(prefix="/api/v1", tags=["submissions"])
 
@@ -43,15 +42,14 @@ def _attachment_out(row: Attachment) -> AttachmentOut:
 )
 def list_attachments(found: Readable, session: SessionDep) -> AttachmentsOut:
     """The entry's files, oldest first, with the competition's limits."""
-    submission, team = found
-    competition = teams.competition_of(session, team=team)
+    submission, competition = found.submission, found.competition
     return AttachmentsOut(
         submission_id=pk(submission),
         max_bytes=competition.attachment_max_bytes,
         max_files=competition.attachment_max_files,
         max_total_bytes=competition.attachment_max_total_bytes,
         allowed_kinds=list(competition.attachment_types),
-        attachments=[_attachment_out(a) for a in service.attachments_of(session, submission)],
+        attachments=[_attachment_out(a) for a in states.attachments_of(session, submission)],
     )
 
 
@@ -81,12 +79,10 @@ def upload_attachment(
     attempt = Attempt.of(request, session, pk(user), idempotency_key, now, fingerprint)
     if attempt.replayed is not None:
         return attempt.replayed
-    submission, team = service.visible(session, submission_id=submission_id, actor=actor, lock=True)
-    authorize(session, actor, team, Permission.EDIT_SUBMISSION, now)
+    context = entry_for(session, actor, submission_id, Permission.EDIT_SUBMISSION, now, lock=True)
     row = attachments.add(
         session,
-        submission=submission,
-        team=team,
+        context=context,
         user=user,
         source=file.file,
         filename=file.filename,
@@ -106,8 +102,7 @@ def delete_attachment(change: Editing, attachment_id: Id, session: SessionDep) -
     """Take a file off the entry, under the same rules as editing the draft."""
     attachments.remove(
         session,
-        submission=change.submission,
-        team=change.team,
+        context=change.context,
         user=change.user,
         attachment_id=attachment_id,
         now=change.now,

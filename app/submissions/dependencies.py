@@ -1,8 +1,10 @@
-"""Chained dependencies of the submissions routes: load an entry and authorize the caller once.
+"""Chained dependencies of the submissions routes: load an entry's context and authorize the
+caller once.
 
-A route names what it needs (``Readable``, or ``changing(Permission.X)``) and gets the entry
-and its team already checked: to anyone who may not see the entry it does not exist (404), and
-a role or phase that does not allow the change is refused (403/409) before anything is written.
+A route names what it needs (``Readable``, or ``changing(Permission.X)``) and gets the entry's
+context (``app.submissions.context``) already checked: to anyone who may not see the entry it
+does not exist (404), and a role or phase that does not allow the change is refused (403/409)
+before anything is written.
 """
 
 from __future__ import annotations
@@ -18,25 +20,15 @@ from sqlmodel import Session
 from app.core.clock import ClockDep
 from app.core.db import SessionDep
 from app.core.errors import Forbidden
-from app.identity import service as identity
 from app.identity.actor import Actor
 from app.identity.dependencies import ActorDep
 from app.identity.models import User
 from app.identity.permissions import Permission
-from app.submissions import service
-from app.submissions.models import Submission
+from app.submissions import context as entries
+from app.submissions.context import EntryContext, TeamContext
 from app.teams import service as teams
-from app.teams.models import Team
 
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
-# Changes to the entry itself follow the team's own deadline (an extension reopens it).
-ENTRY_CHANGES = frozenset(
-    {
-        Permission.EDIT_SUBMISSION,
-        Permission.FINALIZE_SUBMISSION,
-        Permission.WITHDRAW_SUBMISSION,
-    }
-)
 
 
 def account_of(actor: Actor) -> User:
@@ -45,36 +37,50 @@ def account_of(actor: Actor) -> User:
     return actor.user
 
 
-def authorize(
-    session: Session, actor: Actor, team: Team, permission: Permission, now: datetime
-) -> None:
-    competition = teams.competition_of(session, team=team)
-    entry = permission in ENTRY_CHANGES
-    phase = service.effective_phase(
-        session, team=team, competition=competition, now=now, entry=entry
+def team_for(
+    session: Session, actor: Actor, team_id: int, permission: Permission, now: datetime
+) -> TeamContext:
+    """The team's context, for its members and the competition's organizers (else 404), with
+    ``permission`` checked."""
+    team = teams.visible_team(session, team_id=team_id, actor=actor)
+    context = entries.team_context(session, team=team, now=now)
+    entries.authorize(context, actor, permission, now)
+    return context
+
+
+def entry_for(
+    session: Session,
+    actor: Actor,
+    submission_id: int,
+    permission: Permission,
+    now: datetime,
+    *,
+    lock: bool = False,
+) -> EntryContext:
+    """The entry's context, loaded once, with ``permission`` checked at the server's time."""
+    context = entries.entry_context(
+        session, submission_id=submission_id, actor=actor, now=now, lock=lock
     )
-    identity.authorize(actor, permission, competition=competition, phase=phase)
+    entries.authorize(context, actor, permission, now)
+    return context
 
 
 def readable_submission(
     submission_id: Id, session: SessionDep, clock: ClockDep, actor: ActorDep
-) -> tuple[Submission, Team]:
-    """The entry and its team, loaded and authorized for reading once: its team's members and
-    the competition's organizers; to anyone else it does not exist (404)."""
-    submission, team = service.visible(session, submission_id=submission_id, actor=actor)
-    authorize(session, actor, team, Permission.READ_SUBMISSION, clock.now())
-    return submission, team
+) -> EntryContext:
+    """The entry and its context, loaded and authorized for reading once: its team's members
+    and the competition's organizers; to anyone else it does not exist (404)."""
+    return entry_for(session, actor, submission_id, Permission.READ_SUBMISSION, clock.now())
 
 
-Readable = Annotated[tuple[Submission, Team], Depends(readable_submission)]
+Readable = Annotated[EntryContext, Depends(readable_submission)]
 
 
 @dataclass(frozen=True)
 class Change:
     """An entry locked for a change the caller may make, with who and when."""
 
-    submission: Submission
-    team: Team
+    context: EntryContext
     user: User
     now: datetime
     actor: str
@@ -89,11 +95,8 @@ def changing(permission: Permission) -> Callable[..., Change]:
         submission_id: Id, session: SessionDep, clock: ClockDep, actor: ActorDep
     ) -> Change:
         now, user = clock.now(), account_of(actor)
-        submission, team = service.visible(
-            session, submission_id=submission_id, actor=actor, lock=True
-        )
-        authorize(session, actor, team, permission, now)
-        return Change(submission, team, user, now, actor.label)
+        context = entry_for(session, actor, submission_id, permission, now, lock=True)
+        return Change(context, user, now, actor.label)
 
     return dependency
 

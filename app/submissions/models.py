@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from app.core.db import utc_field as _utc
@@ -24,11 +26,37 @@ def _json() -> Any:
     return Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
+class SubmissionStatus(StrEnum):
+    """Where an entry stands; only ``states.set_status`` changes it."""
+
+    DRAFT = "draft"
+    FINALIZED = "finalized"
+    WITHDRAWN = "withdrawn"
+
+
+# Entries that count towards the team's limit and may still be changed before the deadline.
+ACTIVE = frozenset({SubmissionStatus.DRAFT, SubmissionStatus.FINALIZED})
+
+
+class StatusType(TypeDecorator[SubmissionStatus]):
+    """The status stored as its plain string (no migration, no database enum), read back as
+    the enum."""
+
+    impl = String(16)
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+        return None if value is None else SubmissionStatus(value).value
+
+    def process_result_value(self, value: str | None, dialect: Any) -> SubmissionStatus | None:
+        return None if value is None else SubmissionStatus(value)
+
+
 class Submission(SQLModel, table=True):
-    """A team's entry for one problem statement. ``status``: draft, finalized or withdrawn.
+    """A team's entry for one problem statement, in one of the ``SubmissionStatus``es.
 
     A finalized entry may still be edited before the deadline: its receipt stays valid for the
-    version it names until the team finalizes again.
+    version it names until the team finalizes again (``states.standing`` tells which).
     """
 
     __tablename__ = "submission"
@@ -37,7 +65,9 @@ class Submission(SQLModel, table=True):
     team_id: int = _ref("team")
     competition_id: int = _ref("competition")
     challenge_id: int = _ref("challenge")
-    status: str = Field(default="draft", max_length=16)
+    status: SubmissionStatus = Field(
+        default=SubmissionStatus.DRAFT, sa_column=Column(StatusType(), nullable=False)
+    )
     current_version: int = 1
     created_at: datetime = _utc()
     updated_at: datetime = _utc()

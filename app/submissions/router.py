@@ -16,7 +16,6 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 from sqlmodel import Session
 
-from app.competitions.models import Challenge
 from app.core.clock import ClockDep
 from app.core.db import SessionDep, pk
 from app.core.errors import (
@@ -30,9 +29,10 @@ from app.core.idempotency import Attempt, IdempotencyKeyHeader
 from app.core.text import UnicodeJson, UnicodeKey
 from app.identity.dependencies import ActorDep, access
 from app.identity.permissions import Permission
-from app.submissions import attachments_router, impact, receipts, service
-from app.submissions.dependencies import Editing, Id, Readable, account_of, authorize
-from app.submissions.models import Receipt, Submission
+from app.submissions import attachments_router, impact, receipts, service, states
+from app.submissions.context import EntryContext, local_time, with_entry
+from app.submissions.dependencies import Editing, Id, Readable, account_of, entry_for, team_for
+from app.submissions.models import Receipt
 from app.submissions.schemas import (
     ExtensionIn,
     ExtensionOut,
@@ -43,8 +43,6 @@ from app.submissions.schemas import (
     VersionOut,
     VersionsOut,
 )
-from app.teams import service as teams
-from app.teams.models import Team
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["submissions"])
@@ -60,28 +58,26 @@ def _etag(version: int) -> dict[str, str]:
     return {"ETag": f'"{version}"'}
 
 
-def _out(session: Session, submission: Submission, team: Team) -> SubmissionOut:
-    competition = teams.competition_of(session, team=team)
-    challenge = session.get(Challenge, submission.challenge_id)
-    assert challenge is not None
+def _out(session: Session, context: EntryContext) -> SubmissionOut:
+    submission, competition = context.submission, context.competition
     version = service.version_of(session, submission, submission.current_version)
-    deadline = service.deadline_of(session, team=team, competition=competition)
-    receipt = service.current_receipt(session, submission)
+    standing = states.standing(session, submission)
     return SubmissionOut(
         id=pk(submission),
-        team_id=pk(team),
+        team_id=pk(context.team),
         competition=competition.slug,
-        challenge=challenge.slug,
-        status=submission.status,
+        challenge=context.challenge.slug,
+        status=standing.status,
         version=version.number,
         answers=version.answers,
         author_id=version.author_id,
         saved_at=version.created_at,
         created_at=submission.created_at,
-        deadline=deadline,
-        deadline_local=service.local_time(deadline, competition),
-        finalized_version=receipt.version if receipt else None,
-        receipt_id=receipt.id if receipt else None,
+        deadline=context.closes_at,
+        deadline_local=local_time(context.closes_at, competition),
+        finalized_version=standing.receipt_version,
+        changed_since_finalized=standing.changed_since_finalized,
+        receipt_id=standing.receipt.id if standing.receipt else None,
         impact_assessment=impact.summary(impact.questionnaire_of(competition), version.answers),
     )
 
@@ -124,12 +120,11 @@ def create_submission(
     attempt = Attempt.of(request, session, pk(user), idempotency_key, now, answers)
     if attempt.replayed is not None:
         return attempt.replayed
-    team = teams.visible_team(session, team_id=team_id, actor=actor)
-    authorize(session, actor, team, Permission.EDIT_SUBMISSION, now)
+    context = team_for(session, actor, team_id, Permission.EDIT_SUBMISSION, now)
     submission, version = service.create(
-        session, team=team, user=user, answers=answers, now=now, actor=actor.label
+        session, context=context, user=user, answers=answers, now=now, actor=actor.label
     )
-    out = _out(session, submission, team)
+    out = _out(session, with_entry(session, context, submission))
     return attempt.respond(201, out, _etag(version.number))
 
 
@@ -143,10 +138,12 @@ def list_submissions(
 ) -> SubmissionsOut:
     """The team's entries, withdrawn ones included, oldest first: for its members and the
     competition's organizers."""
-    team = teams.visible_team(session, team_id=team_id, actor=actor)
-    authorize(session, actor, team, Permission.READ_SUBMISSION, clock.now())
-    entries = service.entries_of(session, team=team)
-    return SubmissionsOut(team_id=team_id, submissions=[_out(session, s, team) for s in entries])
+    context = team_for(session, actor, team_id, Permission.READ_SUBMISSION, clock.now())
+    entries = service.entries_of(session, team=context.team)
+    return SubmissionsOut(
+        team_id=team_id,
+        submissions=[_out(session, with_entry(session, context, s)) for s in entries],
+    )
 
 
 @router.get(
@@ -157,8 +154,7 @@ def list_submissions(
 def read_submission(found: Readable, session: SessionDep) -> Response:
     """The current version, for the team's members and the competition's organizers. The ETag
     is the version number, for ``If-Match``."""
-    submission, team = found
-    out = _out(session, submission, team)
+    out = _out(session, found)
     return JSONResponse(jsonable_encoder(out), headers=_etag(out.version))
 
 
@@ -169,7 +165,7 @@ def read_submission(found: Readable, session: SessionDep) -> Response:
 )
 def read_versions(found: Readable, session: SessionDep) -> VersionsOut:
     """Every saved version, oldest first."""
-    submission, _team = found
+    submission = found.submission
     return VersionsOut(
         submission_id=pk(submission),
         versions=[
@@ -190,9 +186,8 @@ def read_impact_assessment(found: Readable, session: SessionDep, lang: LangDep) 
     """The current version's answers to the algorithmic impact questionnaire, each question
     with the answer chosen and its points, and the impact level they give: what judges read
     beside the entry. 404 when the competition has no questionnaire."""
-    submission, team = found
-    competition = teams.competition_of(session, team=team)
-    questionnaire = impact.questionnaire_of(competition)
+    submission = found.submission
+    questionnaire = impact.questionnaire_of(found.competition)
     if questionnaire is None:
         raise NotFound("This competition has no impact questionnaire.")
     answers = service.version_of(session, submission, submission.current_version).answers
@@ -215,15 +210,14 @@ def update_submission(
     stale."""
     version = service.save(
         session,
-        submission=change.submission,
-        team=change.team,
+        context=change.context,
         user=change.user,
         patch=answers,
         if_match=if_match,
         now=change.now,
         actor=change.actor,
     )
-    out = _out(session, change.submission, change.team)
+    out = _out(session, change.context)
     return JSONResponse(jsonable_encoder(out), headers=_etag(version.number))
 
 
@@ -247,13 +241,13 @@ def finalize(
     attempt = Attempt.of(request, session, pk(user), idempotency_key, now)
     if attempt.replayed is not None:
         return attempt.replayed
-    submission, team = service.visible(session, submission_id=submission_id, actor=actor, lock=True)
-    authorize(session, actor, team, Permission.FINALIZE_SUBMISSION, now)
-    receipt, new = service.finalize(
-        session, submission=submission, team=team, user=user, now=now, actor=actor.label
+    context = entry_for(
+        session, actor, submission_id, Permission.FINALIZE_SUBMISSION, now, lock=True
     )
-    if new:
-        receipts.mail_to_team(session, request.app.state.settings, team=team, receipt=receipt)
+    receipt, _new = service.finalize(
+        session, context=context, user=user, now=now, actor=actor.label,
+        settings=request.app.state.settings,
+    )  # fmt: skip
     return attempt.respond(200, _receipt_out(receipt))
 
 
@@ -264,8 +258,7 @@ def finalize(
 )
 def read_receipt(found: Readable, session: SessionDep) -> ReceiptOut:
     """The current receipt with its canonical snapshot, so anyone can recompute the digest."""
-    submission, _team = found
-    receipt = service.current_receipt(session, submission)
+    receipt = states.current_receipt(session, found.submission)
     if receipt is None:
         raise NotFound("This entry has not been finalized.")
     return _receipt_out(receipt)
@@ -289,12 +282,11 @@ def withdraw(
     attempt = Attempt.of(request, session, pk(user), idempotency_key, now)
     if attempt.replayed is not None:
         return attempt.replayed
-    submission, team = service.visible(session, submission_id=submission_id, actor=actor, lock=True)
-    authorize(session, actor, team, Permission.WITHDRAW_SUBMISSION, now)
-    service.withdraw(
-        session, submission=submission, team=team, user=user, now=now, actor=actor.label
+    context = entry_for(
+        session, actor, submission_id, Permission.WITHDRAW_SUBMISSION, now, lock=True
     )
-    out = _out(session, submission, team)
+    service.withdraw(session, context=context, user=user, now=now, actor=actor.label)
+    out = _out(session, context)
     return attempt.respond(200, out)
 
 
@@ -309,13 +301,12 @@ def grant_extension(
 ) -> ExtensionOut:
     """An organizer moves one team's deadline, with a written reason. Audited."""
     now = clock.now()
-    team = teams.visible_team(session, team_id=team_id, actor=actor)
-    authorize(session, actor, team, Permission.GRANT_EXTENSION, now)
+    context = team_for(session, actor, team_id, Permission.GRANT_EXTENSION, now)
     row = service.grant_extension(
-        session, team=team, until=body.until, reason=body.reason, now=now, actor=actor.label
+        session, context=context, until=body.until, reason=body.reason, now=now, actor=actor.label
     )
     return ExtensionOut(
-        team_id=pk(team),
+        team_id=pk(context.team),
         until=row.until,
         reason=row.reason,
         granted_by=row.granted_by,

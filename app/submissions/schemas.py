@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from app.core.text import MultiLine
+from app.submissions.models import SubmissionStatus
 
 
 class SubmissionOut(BaseModel):
@@ -15,7 +16,10 @@ class SubmissionOut(BaseModel):
     team_id: int
     competition: str
     challenge: str
-    status: str = Field(description="draft, finalized or withdrawn")
+    status: SubmissionStatus = Field(
+        description="draft, finalized or withdrawn; a finalized entry changed since is still "
+        "finalized, at the version its receipt names (see changed_since_finalized)"
+    )
     version: int = Field(description="The current version; also the ETag")
     answers: dict[str, Any]
     author_id: int | None
@@ -24,6 +28,10 @@ class SubmissionOut(BaseModel):
     deadline: datetime = Field(description="The team's deadline, UTC")
     deadline_local: str = Field(description="The same deadline in the competition's zone")
     finalized_version: int | None = Field(description="The version the current receipt names")
+    changed_since_finalized: bool = Field(
+        description="The entry has a newer version or other files than its receipt holds: the "
+        "receipt's version counts until the team finalizes again"
+    )
     receipt_id: int | None
     impact_assessment: dict[str, Any] | None = Field(
         description="The impact level (I to IV, null until every question is answered) and "

@@ -10,19 +10,17 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from app.audit import service as audit
 from app.competitions import service as competitions
 from app.competitions.catalogue_schemas import FormFile
-from app.competitions.lifecycle import Phase
 from app.competitions.models import Challenge, Competition
+from app.core.config import Settings
 from app.core.db import pk
 from app.core.errors import (
+    AppError,
     Conflict,
-    DeadlinePassed,
     FieldError,
     NotFound,
     PreconditionFailed,
@@ -31,13 +29,30 @@ from app.core.errors import (
 from app.core.i18n import N_
 from app.identity.actor import Actor
 from app.identity.models import User
+from app.identity.permissions import Permission
 from app.submissions import impact, receipts, validation
+from app.submissions.context import (
+    EntryContext,
+    TeamContext,
+    allowed,
+    audit_entry,
+    authorize,
+    extension_of,
+    require_open,
+)
 from app.submissions.models import (
-    Attachment,
+    ACTIVE,
     DeadlineExtension,
     Receipt,
     Submission,
+    SubmissionStatus,
     SubmissionVersion,
+)
+from app.submissions.states import (
+    attachment_digests,
+    current_receipt,
+    holds,
+    set_status,
 )
 from app.teams import service as teams
 from app.teams.models import Team
@@ -69,67 +84,9 @@ def challenge_slugs(session: Session, competition: Competition) -> dict[str, Cha
     return {c.slug: c for c in competitions.challenges(session, competition=competition)}
 
 
-def extension_of(session: Session, *, team: Team) -> DeadlineExtension | None:
-    query = select(DeadlineExtension).where(DeadlineExtension.team_id == team.id)
-    return session.exec(query).first()
-
-
-def deadline_of(session: Session, *, team: Team, competition: Competition) -> datetime:
-    """The team's deadline: the competition's, plus any grace, or the team's extension."""
-    extension = extension_of(session, team=team)
-    deadline = competitions.entries_close_at(competition)
-    return max(deadline, extension.until) if extension else deadline
-
-
-def local_time(at: datetime, competition: Competition) -> str:
-    return at.astimezone(ZoneInfo(competition.timezone)).strftime("%Y-%m-%d %H:%M:%S %Z")
-
-
-def require_before(now: datetime, deadline: datetime, competition: Competition) -> None:
-    """Refuse at and after the deadline; one second before is still in time."""
-    if now >= deadline:
-        raise DeadlinePassed(
-            "The deadline was %(utc)s UTC (%(local)s, %(zone)s).",
-            utc=deadline.strftime("%Y-%m-%d %H:%M:%S"),
-            local=local_time(deadline, competition),
-            zone=competition.timezone,
-        )
-
-
-def effective_phase(
-    session: Session, *, team: Team, competition: Competition, now: datetime, entry: bool = False
-) -> Phase:
-    """The competition's phase, except that a team with a running extension is still open.
-
-    ``entry``: for changes to an entry, a closed phase after the team's deadline is refused as
-    the deadline having passed (409 naming it), not as a phase rule.
-    """
-    phase = competitions.phase_of(session, competition=competition, now=now)
-    if entry and phase is Phase.CLOSED:
-        require_before(now, deadline_of(session, team=team, competition=competition), competition)
-    extended = phase is Phase.CLOSED and extension_of(session, team=team) is not None
-    if extended and now < deadline_of(session, team=team, competition=competition):
-        return Phase.OPEN
-    return phase
-
-
-def member_or_refuse(session: Session, team: Team, user: User) -> None:
-    if teams.membership(session, team=team, user_id=user.id) is None:
-        raise NotFound("There is no team %(id)s.", id=team.id)
-
-
-def audit_entry(
-    session: Session, team: Team, action: str, *, now: datetime, actor: str, payload: Any
-) -> None:
-    audit.append(
-        session,
-        at=now,
-        actor=actor,
-        action=action,
-        competition=teams.competition_of(session, team=team).slug,
-        subject=f"team:{team.id}",
-        payload=payload,
-    )
+def member_or_refuse(context: TeamContext, user: User) -> None:
+    if not context.is_member(user):
+        raise NotFound("There is no team %(id)s.", id=context.team.id)
 
 
 def _check(competition: Competition, answers: dict[str, Any], slugs: dict[str, Challenge]) -> None:
@@ -139,31 +96,61 @@ def _check(competition: Competition, answers: dict[str, Any], slugs: dict[str, C
         raise FieldError(problems)
 
 
+def refuse_start(
+    session: Session,
+    *,
+    context: TeamContext,
+    user: User,
+    now: datetime,
+    challenge: Challenge | None = None,
+) -> None:
+    """Raise unless ``user`` may start an entry now (for ``challenge``, when named): a member of
+    the team, before its deadline, with an entry to spare and none yet for that challenge."""
+    member_or_refuse(context, user)
+    require_open(context, now)
+    active = [s for s in entries_of(session, team=context.team) if s.status in ACTIVE]
+    if challenge is not None and any(s.challenge_id == challenge.id for s in active):
+        raise Conflict("This team already has an entry for this problem statement.")
+    if len(active) >= context.competition.max_challenges_per_team:
+        raise Conflict(
+            "A team enters at most %(limit)s problem statement(s).",
+            limit=context.competition.max_challenges_per_team,
+        )
+
+
+def can_start(session: Session, *, context: TeamContext, actor: Actor, now: datetime) -> bool:
+    """Whether ``actor`` may start an entry now: what ``create`` would accept, as a boolean."""
+    if actor.user is None or not allowed(context, actor, Permission.EDIT_SUBMISSION, now):
+        return False
+    try:
+        refuse_start(session, context=context, user=actor.user, now=now)
+    except AppError:
+        return False
+    return True
+
+
 def create(
-    session: Session, *, team: Team, user: User, answers: dict[str, Any], now: datetime, actor: str
+    session: Session,
+    *,
+    context: TeamContext,
+    user: User,
+    answers: dict[str, Any],
+    now: datetime,
+    actor: str,
 ) -> tuple[Submission, SubmissionVersion]:
     """A draft for the problem statement named in ``answers``; version 1. Audited."""
-    member_or_refuse(session, team, user)
-    competition = teams.competition_of(session, team=team)
-    require_before(now, deadline_of(session, team=team, competition=competition), competition)
-    form, slugs = form_of(competition), challenge_slugs(session, competition)
+    member_or_refuse(context, user)
+    require_open(context, now)
+    team, competition = context.team, context.competition
+    slugs = challenge_slugs(session, competition)
     answers = {k: v for k, v in answers.items() if v is not None}
     _check(competition, answers, slugs)
-    field = validation.challenge_field(form)
+    field = validation.challenge_field(context.form)
     if field not in answers:
         raise FieldError(N_("This field is required."), field=field)
     challenge = slugs[answers[field]]
     teams.get_team(session, team_id=pk(team), lock=True)  # serializes drafts of one team
-    active = session.exec(
-        select(Submission).where(Submission.team_id == team.id, Submission.status != "withdrawn")
-    ).all()
-    if any(s.challenge_id == challenge.id for s in active):
-        raise Conflict("This team already has an entry for this problem statement.")
-    if len(active) >= competition.max_challenges_per_team:
-        raise Conflict(
-            "A team enters at most %(limit)s problem statement(s).",
-            limit=competition.max_challenges_per_team,
-        )
+    refuse_start(session, context=context, user=user, now=now, challenge=challenge)
     submission = Submission(
         team_id=pk(team),
         competition_id=pk(competition),
@@ -176,7 +163,7 @@ def create(
     session.flush()
     version = _add_version(session, submission, 1, answers, user, now)
     payload = {"submission": submission.id, "challenge": challenge.slug}
-    audit_entry(session, team, "submission.created", now=now, actor=actor, payload=payload)
+    audit_entry(session, context, "submission.created", now=now, actor=actor, payload=payload)
     return submission, version
 
 
@@ -203,23 +190,6 @@ def get_submission(session: Session, *, submission_id: int, lock: bool = False) 
     if found is None:
         raise NotFound("There is no submission %(id)s.", id=submission_id)
     return found
-
-
-def visible(
-    session: Session, *, submission_id: int, actor: Actor, lock: bool = False
-) -> tuple[Submission, Team]:
-    """The entry, for its team's members and the competition's organizers; else 404."""
-    submission = get_submission(session, submission_id=submission_id)
-    try:
-        team = teams.visible_team(session, team_id=submission.team_id, actor=actor)
-    except NotFound:
-        raise NotFound("There is no submission %(id)s.", id=submission_id) from None
-    # The row lock is taken after the visibility check, so outsiders never wait on it, and the
-    # entry read again under it. SQLite has no row locks: a writing request's transaction holds
-    # the database's write lock from its first statement, so the first read was already locked.
-    if lock and session.get_bind().dialect.name != "sqlite":
-        session.refresh(submission, with_for_update=True)
-    return submission, team
 
 
 def entries_of(session: Session, *, team: Team) -> list[Submission]:
@@ -257,18 +227,29 @@ def _version_of_tag(tag: str) -> int | None:
     return int(tag) if tag.isdigit() and len(tag) < 10 else None
 
 
-def writable(session: Session, submission: Submission, team: Team, now: datetime) -> None:
-    if submission.status == "withdrawn":
+def writable(context: EntryContext, now: datetime) -> None:
+    """Refuse a change to a withdrawn entry, or after the team's deadline."""
+    if context.submission.status not in ACTIVE:
         raise Conflict("This entry was withdrawn; it cannot be changed.")
-    competition = teams.competition_of(session, team=team)
-    require_before(now, deadline_of(session, team=team, competition=competition), competition)
+    require_open(context, now)
+
+
+def can_change(context: EntryContext, actor: Actor, now: datetime) -> bool:
+    """Whether ``actor`` may change the entry now: the checks a change makes, as a boolean."""
+    if not context.is_member(actor.user):
+        return False
+    try:
+        authorize(context, actor, Permission.EDIT_SUBMISSION, now)
+        writable(context, now)
+    except AppError:
+        return False
+    return True
 
 
 def save(
     session: Session,
     *,
-    submission: Submission,
-    team: Team,
+    context: EntryContext,
     user: User,
     patch: dict[str, Any],
     if_match: str | None,
@@ -277,16 +258,16 @@ def save(
 ) -> SubmissionVersion:
     """Merge ``patch`` over the current answers as the next version, if ``If-Match`` names the
     current one. Audited."""
+    submission = context.submission
     allowed = if_match_allows(if_match, submission.current_version)
-    member_or_refuse(session, team, user)
+    member_or_refuse(context, user)
     current = version_of(session, submission, submission.current_version)
     if not allowed:
         raise StaleVersion(current)
-    writable(session, submission, team, now)
-    competition = teams.competition_of(session, team=team)
-    slugs = challenge_slugs(session, competition)
-    _check(competition, {k: v for k, v in patch.items() if v is not None}, slugs)
-    field = validation.challenge_field(form_of(competition))
+    writable(context, now)
+    slugs = challenge_slugs(session, context.competition)
+    _check(context.competition, {k: v for k, v in patch.items() if v is not None}, slugs)
+    field = validation.challenge_field(context.form)
     if field in patch and patch[field] != current.answers.get(field):
         message = N_("The problem statement cannot be changed; withdraw and start a new entry.")
         raise FieldError(message, field=field)
@@ -297,61 +278,49 @@ def save(
     session.add(submission)
     session.flush()
     payload = {"submission": submission.id, "version": number}
-    audit_entry(session, team, "submission.version_saved", now=now, actor=actor, payload=payload)
+    audit_entry(session, context, "submission.version_saved", now=now, actor=actor, payload=payload)
     return version
 
 
-def current_receipt(session: Session, submission: Submission) -> Receipt | None:
-    return session.exec(
-        select(Receipt).where(
-            Receipt.submission_id == submission.id, col(Receipt.superseded_at).is_(None)
-        )
-    ).first()
-
-
 def finalize(
-    session: Session, *, submission: Submission, team: Team, user: User, now: datetime, actor: str
+    session: Session,
+    *,
+    context: EntryContext,
+    user: User,
+    now: datetime,
+    actor: str,
+    settings: Settings,
 ) -> tuple[Receipt, bool]:
     """Freeze the current version into a receipt; returns it and whether it is new.
 
     The current version already finalized, with the same attachments, gives back its receipt
     (so two members finalizing at once get one receipt); a later version or a change of
-    attachments supersedes the earlier receipt. Audited.
+    attachments supersedes the earlier receipt (see ``set_status``).
     """
-    member_or_refuse(session, team, user)
-    writable(session, submission, team, now)
+    member_or_refuse(context, user)
+    writable(context, now)
+    submission, team, competition = context.submission, context.team, context.competition
     previous = current_receipt(session, submission)
     attached = attachment_digests(session, submission)
-    if (
-        previous is not None
-        and previous.version == submission.current_version
-        and previous.snapshot.get("attachments", []) == attached
-    ):
+    if previous is not None and holds(previous, submission, attached):
         return previous, False
-    roster = teams.members(session, team=team)
-    if not teams.report(session, team=team, roster=roster).may_participate:
+    if not teams.report(session, team=team, roster=context.roster).may_participate:
         raise Conflict("This team may not take part yet: see its eligibility panel.")
-    competition = teams.competition_of(session, team=team)
     version = version_of(session, submission, submission.current_version)
     missing = missing_answers(competition, version.answers)
     if missing:
         raise FieldError(missing)
-    challenge = session.get(Challenge, submission.challenge_id)
-    assert challenge is not None
     snapshot = receipts.snapshot(
         competition=competition.slug,
         submission=pk(submission),
         team=pk(team),
-        members=[pk(u) for _, u in roster],
-        challenge=challenge.slug,
+        members=[pk(u) for _, u in context.roster],
+        challenge=context.challenge.slug,
         version=version.number,
         answers=version.answers,
         attachments=attached,
         impact_assessment=impact.summary(impact.questionnaire_of(competition), version.answers),
     )
-    if previous is not None:
-        previous.superseded_at = now
-        session.add(previous)
     receipt = Receipt(
         submission_id=pk(submission),
         version=version.number,
@@ -360,58 +329,34 @@ def finalize(
         snapshot=snapshot,
     )
     receipt.finalized_at = now
-    submission.status, submission.updated_at = "finalized", now
-    session.add_all([receipt, submission])
-    session.flush()
-    payload = {
-        "submission": submission.id,
-        "receipt": receipt.id,
-        "version": version.number,
-        "sha256": receipt.digest,
-        "supersedes": previous.id if previous else None,
-    }
-    audit_entry(session, team, "submission.finalized", now=now, actor=actor, payload=payload)
+    set_status(
+        session, context=context, status=SubmissionStatus.FINALIZED, now=now, actor=actor,
+        receipt=receipt, previous=previous, settings=settings,
+    )  # fmt: skip
     return receipt, True
 
 
-def attachments_of(session: Session, submission: Submission) -> list[Attachment]:
-    query = select(Attachment).where(Attachment.submission_id == submission.id)
-    return list(session.exec(query.order_by(col(Attachment.id))).all())
-
-
-def attachment_digests(session: Session, submission: Submission) -> list[dict[str, Any]]:
-    """What a receipt records of each current attachment, sorted by SHA-256."""
-    rows = [
-        {"filename": a.filename, "sha256": a.sha256, "size": a.size}
-        for a in attachments_of(session, submission)
-    ]
-    return sorted(rows, key=lambda r: (r["sha256"], r["filename"]))
-
-
 def withdraw(
-    session: Session, *, submission: Submission, team: Team, user: User, now: datetime, actor: str
+    session: Session, *, context: EntryContext, user: User, now: datetime, actor: str
 ) -> Submission:
-    """Withdraw the entry before the deadline; its receipt is superseded. Audited."""
-    member_or_refuse(session, team, user)
-    writable(session, submission, team, now)
-    receipt = current_receipt(session, submission)
-    if receipt is not None:
-        receipt.superseded_at = now
-        session.add(receipt)
-    submission.status, submission.withdrawn_at, submission.updated_at = "withdrawn", now, now
-    session.add(submission)
-    session.flush()
-    payload = {"submission": submission.id}
-    audit_entry(session, team, "submission.withdrawn", now=now, actor=actor, payload=payload)
-    return submission
+    """Withdraw the entry before the deadline; its receipt is superseded (``set_status``)."""
+    member_or_refuse(context, user)
+    writable(context, now)
+    previous = current_receipt(session, context.submission)
+    set_status(
+        session, context=context, status=SubmissionStatus.WITHDRAWN, now=now, actor=actor,
+        previous=previous,
+    )  # fmt: skip
+    return context.submission
 
 
 def grant_extension(
-    session: Session, *, team: Team, until: datetime, reason: str, now: datetime, actor: str
-) -> DeadlineExtension:
+    session: Session, *, context: TeamContext, until: datetime, reason: str, now: datetime,
+    actor: str,
+) -> DeadlineExtension:  # fmt: skip
     """Move one team's deadline to ``until`` (after the competition's), replacing any earlier
     extension. Audited."""
-    competition = teams.competition_of(session, team=team)
+    team, competition = context.team, context.competition
     if until <= competitions.entries_close_at(competition):
         message = N_("An extension ends after the competition's deadline, %(utc)s UTC.")
         at = competitions.entries_close_at(competition).strftime("%Y-%m-%d %H:%M:%S")
@@ -424,6 +369,6 @@ def grant_extension(
     session.flush()
     payload = {"until": until.isoformat(), "reason": reason}
     audit_entry(
-        session, team, "submission.extension_granted", now=now, actor=actor, payload=payload
+        session, context, "submission.extension_granted", now=now, actor=actor, payload=payload
     )
     return row

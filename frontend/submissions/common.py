@@ -9,22 +9,19 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlmodel import Session
 
 from app.competitions.catalogue import IMPACT_ANSWERS
 from app.competitions.catalogue_schemas import FieldType
-from app.competitions.models import Challenge, Competition
+from app.competitions.models import Competition
 from app.core.clock import ClockDep
 from app.core.db import SessionDep
 from app.core.errors import AppError, FieldError, NotFound
-from app.core.i18n import gettext, ngettext
-from app.identity.actor import Actor
+from app.core.i18n import N_, gettext, ngettext
 from app.identity.permissions import Permission
-from app.submissions import impact, service, validation
-from app.submissions.dependencies import Id, authorize
-from app.submissions.models import Submission
-from app.teams import service as teams
-from app.teams.models import Team
+from app.submissions import impact, service, states, validation
+from app.submissions.context import EntryContext, TeamContext
+from app.submissions.dependencies import Id, entry_for, team_for
+from app.submissions.models import SubmissionStatus
 from frontend import guards
 from frontend.accounts.common import Form, translated
 from frontend.formatting import LocalTime, moment
@@ -36,36 +33,8 @@ WORD_PATTERN_JS = validation.WORD.pattern.replace(r"[^\W_]", r"[\p{L}\p{N}]")
 YES, NO = "yes", "no"
 
 
-@dataclass(frozen=True)
-class Entry:
-    """An entry the caller may see, with its team, competition and problem statement."""
-
-    submission: Submission
-    team: Team
-    competition: Competition
-    challenge: Challenge
-
-    @property
-    def id(self) -> int:
-        return self.submission.id or 0
-
-
-def load(
-    session: Session,
-    actor: Actor,
-    submission_id: int,
-    permission: Permission,
-    now: datetime,
-    *,
-    lock: bool = False,
-) -> Entry:
-    """As ``readable_submission``/``changing`` do: 404 to anyone who may not see the entry,
-    then ``permission`` checked in the team's effective phase at the server's time."""
-    submission, team = service.visible(session, submission_id=submission_id, actor=actor, lock=lock)
-    authorize(session, actor, team, permission, now)
-    challenge = session.get(Challenge, submission.challenge_id)
-    assert challenge is not None  # a foreign key
-    return Entry(submission, team, teams.competition_of(session, team=team), challenge)
+# What the pages call an entry: its context, loaded and authorized once (``entry_for``).
+Entry = EntryContext
 
 
 @dataclass(frozen=True)
@@ -214,11 +183,29 @@ def utc_text(at: datetime) -> str:
     return at.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def deadline_view(session: Session, entry: Entry, lang: str, now: datetime) -> DeadlineView:
-    """The team's own deadline (an extension included), in the competition's zone and UTC."""
-    at = service.deadline_of(session, team=entry.team, competition=entry.competition)
-    local = moment(at, entry.competition.timezone, lang)
+def deadline_view(context: TeamContext, lang: str, now: datetime) -> DeadlineView:
+    """The team's own deadline (``closes_at``, the one enforced), in the competition's zone and
+    UTC."""
+    at = context.closes_at
+    local = moment(at, context.competition.timezone, lang)
     return DeadlineView(local=local, utc=utc_text(at), passed=now >= at)
+
+
+STATUSES = {
+    SubmissionStatus.DRAFT: N_("Draft"),
+    SubmissionStatus.FINALIZED: N_("Finalized (version %(version)s)"),
+    SubmissionStatus.WITHDRAWN: N_("Withdrawn"),
+}
+CHANGED = N_(
+    "Finalized (version %(version)s), changed since: finalize again or version %(version)s counts"
+)
+
+
+def status_text(standing: states.Standing, lang: str) -> str:
+    """The entry's status as it is: a finalized entry changed since says that its receipt
+    holds an older state, which counts until the team finalizes again."""
+    message = CHANGED if standing.changed_since_finalized else STATUSES[standing.status]
+    return gettext(lang, message, version=standing.receipt_version)
 
 
 def size_text(size: int, lang: str) -> str:
@@ -246,7 +233,7 @@ def viewed_entry(
     """The entry, for its team's members and the competition's organizers; the 404 page for
     anyone else (as the API's ``readable_submission``)."""
     try:
-        return load(session, actor, submission_id, Permission.READ_SUBMISSION, clock.now())
+        return entry_for(session, actor, submission_id, Permission.READ_SUBMISSION, clock.now())
     except NotFound as exc:
         raise guards.not_found(request, lang, exc) from None
 
@@ -257,14 +244,12 @@ Viewed = Annotated[Entry, Depends(viewed_entry)]
 def entries_team(
     request: Request, lang: PageLang, team_id: Id, session: SessionDep, clock: ClockDep,
     actor: SignedIn,
-) -> Team:  # fmt: skip
+) -> TeamContext:  # fmt: skip
     """The team whose entries are read or started, for its members and the organizers."""
     try:
-        team = teams.visible_team(session, team_id=team_id, actor=actor)
-        authorize(session, actor, team, Permission.READ_SUBMISSION, clock.now())
+        return team_for(session, actor, team_id, Permission.READ_SUBMISSION, clock.now())
     except NotFound as exc:
         raise guards.not_found(request, lang, exc) from None
-    return team
 
 
-EntriesTeam = Annotated[Team, Depends(entries_team)]
+EntriesTeam = Annotated[TeamContext, Depends(entries_team)]

@@ -21,8 +21,8 @@ from app.core.i18n import N_, translator
 from app.identity.actor import Actor
 from app.identity.models import User
 from app.identity.permissions import Permission
-from app.submissions import service, storage, validation
-from app.submissions.dependencies import account_of
+from app.submissions import service, states, storage, validation
+from app.submissions.dependencies import account_of, entry_for
 from frontend.accounts.common import Form, form_page, page_router, see_other
 from frontend.formatting import moment
 from frontend.guards import PageLang, SignedIn
@@ -35,15 +35,14 @@ from frontend.submissions.common import (
     field_views,
     impact_level,
     impact_view,
-    load,
     patch_of,
     refusal,
     size_text,
+    status_text,
 )
 
 router = page_router()
 TEMPLATE = "submission/editor.html"
-STATUSES = {"draft": N_("Draft"), "finalized": N_("Finalized"), "withdrawn": N_("Withdrawn")}
 NOTICES = {
     "saved": N_("Your changes are saved as a new version."),
     "uploaded": N_("The file is attached to the entry."),
@@ -58,17 +57,6 @@ async def posted_form(request: Request) -> dict[str, str]:
     return {key: value for key, value in data.items() if isinstance(value, str)}
 
 
-def may_change(session: Session, actor: Actor, entry: Entry, now: Any) -> bool:
-    """Whether the caller may change the entry now: the same checks a change would make."""
-    try:
-        load(session, actor, entry.id, Permission.EDIT_SUBMISSION, now)
-        service.member_or_refuse(session, entry.team, account_of(actor))
-        service.writable(session, entry.submission, entry.team, now)
-    except AppError:
-        return False
-    return True
-
-
 def attachment_rows(session: Session, entry: Entry, lang: str) -> list[dict[str, Any]]:
     kinds = {media: kind for kind, (_, media) in storage.MAGIC.items()}
     return [
@@ -79,7 +67,7 @@ def attachment_rows(session: Session, entry: Entry, lang: str) -> list[dict[str,
             "size": size_text(row.size, lang),
             "sha256": row.sha256,
         }
-        for row in service.attachments_of(session, entry.submission)
+        for row in states.attachments_of(session, entry.submission)
     ]
 
 
@@ -100,8 +88,8 @@ def common_context(session: Session, entry: Entry, lang: str, now: Any) -> dict[
         "entry_url": f"/{lang}/submissions/{entry.id}",
         "team_url": f"/{lang}/teams/{entry.team.id}",
         "challenge_title": localized(entry.challenge, "title", lang),
-        "status_text": _(STATUSES[entry.submission.status]),
-        "deadline": deadline_view(session, entry, lang, now),
+        "status_text": status_text(states.standing(session, entry.submission), lang),
+        "deadline": deadline_view(entry, lang, now),
         "attachments": attachment_rows(session, entry, lang),
     }
 
@@ -141,7 +129,7 @@ def editor_page(
         version=current.number,
         base_version=base_version if base_version is not None else current.number,
         versions=history(session, entry, lang),
-        editable=may_change(session, actor, entry, now),
+        editable=service.can_change(entry, actor, now),
         word_pattern=WORD_PATTERN_JS,
         count_words=validation.count_words,
         max_size=size_text(entry.competition.attachment_max_bytes, lang),
@@ -178,11 +166,10 @@ def save(
         values[question.name] = data.get(question.name, "")
     try:
         verify_form_token(request, data.get("csrf_token"))
-        entry = load(session, actor, submission_id, Permission.EDIT_SUBMISSION, now, lock=True)
+        entry = entry_for(session, actor, submission_id, Permission.EDIT_SUBMISSION, now, lock=True)
         service.save(
             session,
-            submission=entry.submission,
-            team=entry.team,
+            context=entry,
             user=account_of(actor),
             patch=patch_of(fields, data, questionnaire),
             if_match=data.get("version", ""),

@@ -19,10 +19,10 @@ from app.core.i18n import N_, translator
 from app.identity.actor import Actor
 from app.identity.permissions import Permission
 from app.submissions import attachments
-from app.submissions.dependencies import Id, account_of
+from app.submissions.dependencies import Id, account_of, entry_for
 from frontend.accounts.common import page_router, see_other, translated
 from frontend.guards import PageLang, SignedIn
-from frontend.submissions.common import Viewed, load, refusal
+from frontend.submissions.common import Viewed, refusal
 from frontend.submissions.editor import editor_page
 
 router = page_router()
@@ -48,7 +48,7 @@ def _refused(
         body = {"message": translated(lang, exc)}
         headers = {"Cache-Control": "no-store", **exc.headers}  # Retry-After, after a 429
         return JSONResponse(body, status_code=exc.status, headers=headers)
-    entry = load(session, actor, submission_id, Permission.READ_SUBMISSION, now)
+    entry = entry_for(session, actor, submission_id, Permission.READ_SUBMISSION, now)
     page = editor_page(
         request, lang, session, actor, entry, now, form=refusal(lang, exc), status=exc.status
     )
@@ -71,13 +71,12 @@ def upload(
     now, submission_id = clock.now(), entry.id
     try:
         verify_form_token(request, csrf_token)
-        entry = load(session, actor, submission_id, Permission.EDIT_SUBMISSION, now, lock=True)
+        entry = entry_for(session, actor, submission_id, Permission.EDIT_SUBMISSION, now, lock=True)
         if file is None or not file.filename:
             raise BadRequest(N_("Choose a file to upload."))
         attachments.add(
             session,
-            submission=entry.submission,
-            team=entry.team,
+            context=entry,
             user=account_of(actor),
             source=file.file,
             filename=file.filename,
@@ -109,11 +108,10 @@ def remove(
     now, submission_id = clock.now(), entry.id
     try:
         verify_form_token(request, csrf_token)
-        entry = load(session, actor, submission_id, Permission.EDIT_SUBMISSION, now, lock=True)
+        entry = entry_for(session, actor, submission_id, Permission.EDIT_SUBMISSION, now, lock=True)
         attachments.remove(
             session,
-            submission=entry.submission,
-            team=entry.team,
+            context=entry,
             user=account_of(actor),
             attachment_id=attachment_id,
             now=now,

@@ -1,6 +1,6 @@
 """Review and finalize an entry, withdraw it, and its receipt.
 
-Finalizing queues the receipt e-mail exactly as the API does (``app.submissions.router``).
+Finalizing goes through ``service.finalize`` as the API does; it queues the receipt e-mail.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from app.core.i18n import translator
 from app.identity.actor import Actor
 from app.identity.models import User
 from app.identity.permissions import Permission
-from app.submissions import impact, receipts, service
-from app.submissions.dependencies import account_of
+from app.submissions import impact, receipts, service, states
+from app.submissions.dependencies import account_of, entry_for
 from app.teams import service as teams
 from frontend import guards
 from frontend.accounts.common import Form, form_page, page_router, see_other
@@ -34,11 +34,10 @@ from frontend.submissions.common import (
     Viewed,
     field_views,
     label_of,
-    load,
     refusal,
     utc_text,
 )
-from frontend.submissions.editor import common_context, may_change
+from frontend.submissions.editor import common_context
 
 router = page_router()
 Token = Annotated[str, FormField(max_length=2000)]
@@ -70,7 +69,7 @@ def common_title(entry: Entry, lang: str) -> str:
 def eligibility_problems(session: Session, entry: Entry, lang: str) -> list[dict[str, str]]:
     """Rules for taking part or for funding that the team does not (yet) meet."""
     _ = translator(lang)
-    report = teams.report(session, team=entry.team)
+    report = teams.report(session, team=entry.team, roster=entry.roster)
     levels = {"participation": _("To take part"), "funding": _("To receive funding")}
     return [
         {"level": levels[row.rule.level], "text": row.rule.explanation.get(lang)}
@@ -110,8 +109,8 @@ def review_page(
         impact=impact_rows(entry, answers.answers, lang),
         missing=missing,
         problems=eligibility_problems(session, entry, lang),
-        editable=may_change(session, actor, entry, now),
-        receipt=service.current_receipt(session, entry.submission),
+        editable=service.can_change(entry, actor, now),
+        receipt=states.current_receipt(session, entry.submission),
     )
 
 
@@ -133,10 +132,12 @@ def finalize(
     now, _, submission_id = clock.now(), translator(lang), entry.id
     try:
         verify_form_token(request, csrf_token)
-        entry = load(session, actor, submission_id, Permission.FINALIZE_SUBMISSION, now, lock=True)
-        receipt, new = service.finalize(
-            session, submission=entry.submission, team=entry.team, user=account_of(actor),
-            now=now, actor=actor.label,
+        entry = entry_for(
+            session, actor, submission_id, Permission.FINALIZE_SUBMISSION, now, lock=True
+        )
+        service.finalize(
+            session, context=entry, user=account_of(actor), now=now, actor=actor.label,
+            settings=request.app.state.settings,
         )  # fmt: skip
     except (CsrfFailed, AppError) as exc:
         session.rollback()
@@ -145,8 +146,6 @@ def finalize(
             message = _("The entry cannot be finalized yet: answer everything listed as missing.")
             form = Form(message=message)
         return review_page(request, lang, session, actor, entry, now, form=form, status=exc.status)
-    if new:
-        receipts.mail_to_team(session, request.app.state.settings, team=entry.team, receipt=receipt)
     return see_other(f"/{lang}/submissions/{submission_id}/receipt")
 
 
@@ -159,15 +158,14 @@ def withdraw(
     now, _, submission_id = clock.now(), translator(lang), entry.id
     try:
         verify_form_token(request, csrf_token)
-        entry = load(session, actor, submission_id, Permission.WITHDRAW_SUBMISSION, now, lock=True)
+        entry = entry_for(
+            session, actor, submission_id, Permission.WITHDRAW_SUBMISSION, now, lock=True
+        )
         if confirm != "yes":
             message = _("Tick the box to confirm that you want to withdraw the entry.")
             form = Form(errors={"confirm": message})
             return review_page(request, lang, session, actor, entry, now, form=form, status=422)
-        service.withdraw(
-            session, submission=entry.submission, team=entry.team, user=account_of(actor),
-            now=now, actor=actor.label,
-        )  # fmt: skip
+        service.withdraw(session, context=entry, user=account_of(actor), now=now, actor=actor.label)
     except (CsrfFailed, AppError) as exc:
         session.rollback()
         return review_page(
@@ -189,7 +187,7 @@ def receipt(
 ) -> Response:  # fmt: skip
     """The current receipt, printable, with how to recompute its digest; 404 until finalized."""
     _ = translator(lang)
-    found = service.current_receipt(session, entry.submission)
+    found = states.current_receipt(session, entry.submission)
     if found is None:
         raise guards.not_found(request, lang, NotFound("This entry has not been finalized."))
     return form_page(

@@ -18,9 +18,8 @@ from app.core.errors import AppError
 from app.core.i18n import translator
 from app.identity.permissions import Permission
 from app.submissions import service, validation
-from app.submissions.dependencies import account_of, authorize
-from app.teams import service as teams
-from app.teams.models import Team
+from app.submissions.context import TeamContext, authorize
+from app.submissions.dependencies import account_of
 from frontend.accounts.common import Form, form_page, page_router, see_other
 from frontend.guards import PageLang, SignedIn
 from frontend.submissions.common import EntriesTeam, refusal
@@ -32,11 +31,15 @@ Text = Annotated[str, FormField(max_length=20_000)]
 
 
 def _page(
-    request: Request, lang: str, session: Session, team: Team, form: Form, status: int = 200
+    request: Request,
+    lang: str,
+    session: Session,
+    context: TeamContext,
+    form: Form,
+    status: int = 200,
 ) -> Response:
     _ = translator(lang)
-    competition = teams.competition_of(session, team=team)
-    form_spec = service.form_of(competition)
+    team, competition, form_spec = context.team, context.competition, context.form
     challenges = competitions.challenges(session, competition=competition)
     titles = {c.id: localized(c, "title", lang) for c in challenges}
     return form_page(
@@ -61,16 +64,18 @@ def _page(
 
 
 @router.get("/{lang}/teams/{team_id:int}/submissions/new")
-def new_entry(request: Request, lang: PageLang, team: EntriesTeam, session: SessionDep) -> Response:
+def new_entry(
+    request: Request, lang: PageLang, context: EntriesTeam, session: SessionDep
+) -> Response:
     """The problem statements to choose from, for the team's members and organizers."""
-    return _page(request, lang, session, team, Form())
+    return _page(request, lang, session, context, Form())
 
 
 @router.post("/{lang}/teams/{team_id:int}/submissions/new")
 def create_entry(
     request: Request,
     lang: PageLang,
-    team: EntriesTeam,
+    context: EntriesTeam,
     session: SessionDep,
     clock: ClockDep,
     actor: SignedIn,
@@ -82,15 +87,14 @@ def create_entry(
     now, values = clock.now(), {"challenge": challenge, TITLE: title}
     try:
         verify_form_token(request, csrf_token)
-        authorize(session, actor, team, Permission.EDIT_SUBMISSION, now)
-        field = validation.challenge_field(
-            service.form_of(teams.competition_of(session, team=team))
-        )
+        authorize(context, actor, Permission.EDIT_SUBMISSION, now)
+        field = validation.challenge_field(context.form)
         answers = {field: challenge or None, TITLE: title.strip() or None}
         submission, _version = service.create(
-            session, team=team, user=account_of(actor), answers=answers, now=now, actor=actor.label
-        )
+            session, context=context, user=account_of(actor), answers=answers, now=now,
+            actor=actor.label,
+        )  # fmt: skip
     except (CsrfFailed, AppError) as exc:
         session.rollback()
-        return _page(request, lang, session, team, refusal(lang, exc, values), exc.status)
+        return _page(request, lang, session, context, refusal(lang, exc, values), exc.status)
     return see_other(f"/{lang}/submissions/{submission.id}")

@@ -10,19 +10,19 @@ from sqlmodel import Session, select
 from app.competitions.models import Challenge, Competition
 from app.competitions.schemas import localized
 from app.core.db import pk
-from app.core.errors import AppError
-from app.core.i18n import N_, gettext, translator
+from app.core.i18n import gettext, translator
 from app.identity.actor import Actor
 from app.identity.permissions import Permission
-from app.submissions import dependencies as entry_rules
+from app.submissions import context as entries
 from app.submissions import service as submissions
+from app.submissions import states
+from app.submissions.context import TeamContext
 from app.teams import service as teams
 from app.teams.models import Team, TeamMember
 from frontend import formatting as fmt
+from frontend.submissions.common import status_text
 from frontend.teams import eligibility
 from frontend.views import Page, path
-
-STATUSES = {"draft": N_("Draft"), "finalized": N_("Submitted"), "withdrawn": N_("Withdrawn")}
 
 
 def team_in(session: Session, *, competition: Competition, user_id: int | None) -> int | None:
@@ -35,18 +35,9 @@ def team_in(session: Session, *, competition: Competition, user_id: int | None) 
     return row.team_id if row else None
 
 
-def allowed(session: Session, actor: Actor, team: Team, permission: Permission, now: Any) -> bool:
-    """Whether ``actor`` may exercise ``permission`` on the team now (phase and team deadline
-    included), so the page offers only what would be accepted."""
-    try:
-        entry_rules.authorize(session, actor, team, permission, now)
-    except AppError:
-        return False
-    return True
-
-
-def _deadline(session: Session, team: Team, competition: Competition, lang: str) -> dict[str, Any]:
-    at = submissions.deadline_of(session, team=team, competition=competition)
+def _deadline(context: TeamContext, lang: str) -> dict[str, Any]:
+    """The team's ``closes_at``: the deadline its entries are held to, to the second."""
+    at, competition = context.closes_at, context.competition
     utc = gettext(
         lang,
         "%(date)s, %(time)s %(zone)s",
@@ -64,7 +55,7 @@ def _entries(session: Session, team: Team, lang: str) -> list[dict[str, Any]]:
         shown.append(
             {
                 "title": localized(challenge, "title", lang) if challenge else "",
-                "status": gettext(lang, STATUSES.get(entry.status, entry.status)),
+                "status": status_text(states.standing(session, entry), lang),
                 "version": entry.current_version,
                 "url": path(lang, "submissions", str(entry.id)),
             }
@@ -72,31 +63,17 @@ def _entries(session: Session, team: Team, lang: str) -> list[dict[str, Any]]:
     return shown
 
 
-def _may_start(
-    session: Session, actor: Actor, team: Team, competition: Competition, now: datetime
-) -> bool:
-    """A member may start an entry before the team's deadline while it has entries to spare."""
-    active = [e for e in submissions.entries_of(session, team=team) if e.status != "withdrawn"]
-    return (
-        teams.membership(session, team=team, user_id=actor.user.id if actor.user else None)
-        is not None
-        and len(active) < competition.max_challenges_per_team
-        and now < submissions.deadline_of(session, team=team, competition=competition)
-        and allowed(session, actor, team, Permission.EDIT_SUBMISSION, now)
-    )
-
-
 def team_page(
     session: Session, *, team: Team, actor: Actor, now: datetime, lang: str, **extra: Any
 ) -> Page:
     """The team page: members, deadline, eligibility, entries, and what the viewer may do."""
     _ = translator(lang)
-    competition = teams.competition_of(session, team=team)
-    rows = teams.members(session, team=team)
+    context = entries.team_context(session, team=team, now=now)
+    competition, rows = context.competition, context.roster
     me = actor.user.id if actor.user else None
     names = {pk(user): user.name for _member, user in rows}
-    manage = allowed(session, actor, team, Permission.MANAGE_TEAM, now)
-    context = {
+    manage = entries.allowed(context, actor, Permission.MANAGE_TEAM, now)
+    shown = {
         "team": team,
         "competition_name": localized(competition, "name", lang),
         "competition_url": path(lang, "competitions", competition.slug),
@@ -111,11 +88,11 @@ def team_page(
         ],
         "limit": competition.team_size_max,
         "room": len(rows) < competition.team_size_max,
-        "deadline": _deadline(session, team, competition, lang),
-        "panel": eligibility.panel(teams.report(session, team=team), names, lang),
+        "deadline": _deadline(context, lang),
+        "panel": eligibility.panel(teams.report(session, team=team, roster=rows), names, lang),
         "entries": _entries(session, team, lang),
         "start_url": path(lang, "teams", str(team.id), "submissions", "new")
-        if _may_start(session, actor, team, competition, now)
+        if submissions.can_start(session, context=context, actor=actor, now=now)
         else None,
         "member": me in names,
         "captain": me == team.captain_id and manage,
@@ -129,4 +106,4 @@ def team_page(
         (_("Competitions"), path(lang)),
         (localized(competition, "name", lang), path(lang, "competitions", competition.slug)),
     ]
-    return Page("team/team.html", team.name, context, breadcrumbs=crumbs)
+    return Page("team/team.html", team.name, shown, breadcrumbs=crumbs)

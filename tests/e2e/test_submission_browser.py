@@ -16,6 +16,7 @@ from app.core.config import Settings
 from app.core.db import new_session
 from app.identity import service as identity
 from app.main import create_app
+from app.submissions import context as entries
 from app.submissions import service, validation
 from app.teams import service as teams
 from tests.conftest import DURING_SPRINT
@@ -56,8 +57,10 @@ def _complete(engine: Engine, submission_id: int) -> None:
         team = teams.get_team(session, team_id=submission.team_id)
         user = identity.get_user_by_email(session, email=EMAIL)
         assert user is not None
+        found = entries.team_context(session, team=team, now=DURING_SPRINT)
+        context = entries.with_entry(session, found, submission)
         service.save(
-            session, submission=submission, team=team, user=user, patch=complete_answers(),
+            session, context=context, user=user, patch=complete_answers(),
             if_match=str(submission.current_version), now=DURING_SPRINT, actor="test",
         )  # fmt: skip
 
@@ -68,6 +71,17 @@ def _sign_in(page: Any, base: str) -> None:
     page.locator("#password").fill(PASSWORD)
     page.get_by_role("main").get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{base}/en/")
+
+
+def _start_entry(page: Any, base: str, team_id: int) -> str:
+    """Signed in, start the team's entry on the page; the editor's address."""
+    _sign_in(page, base)
+    page.goto(f"{base}/en/teams/{team_id}/submissions/new")
+    page.get_by_label("Managing high volumes of information").check()
+    page.get_by_role("textbox", name="Title of the entry").fill("Triage")
+    page.get_by_role("button", name="Start the entry").click()
+    page.wait_for_url(re.compile(rf"{base}/en/submissions/\d+$"))
+    return str(page.url)
 
 
 def _accessible(page: Any, url: str) -> None:
@@ -86,13 +100,7 @@ def test_an_entry_from_draft_to_receipt_in_the_browser(
     team_id = _member(loaded)
     with running_server(create_app(settings, clock)) as base:
         page = browser.new_page(locale="en-CA")
-        _sign_in(page, base)
-        page.goto(f"{base}/en/teams/{team_id}/submissions/new")
-        page.get_by_label("Managing high volumes of information").check()
-        page.get_by_role("textbox", name="Title of the entry").fill("Triage")
-        page.get_by_role("button", name="Start the entry").click()
-        page.wait_for_url(re.compile(rf"{base}/en/submissions/\d+$"))
-        editor = page.url
+        editor = _start_entry(page, base, team_id)
         submission_id = int(editor.rsplit("/", 1)[1])
         _hydrated(page)
 
@@ -140,3 +148,42 @@ def test_an_entry_from_draft_to_receipt_in_the_browser(
         page.get_by_role("button", name="Print the receipt").wait_for()  # shown by entry.js
         for lang in ("en", "fr"):
             _accessible(page, f"{base}/{lang}/submissions/{submission_id}/receipt")
+
+
+@pytest.mark.browser
+def test_a_change_after_finalizing_says_the_receipt_holds_the_older_version(
+    browser,  # type: ignore[no-untyped-def]
+    settings: Settings,
+    clock: FrozenClock,
+    loaded: Engine,
+) -> None:
+    """Finalized at version 2, then changed in the editor: the team page, the editor and the
+    review page say that version 2 counts until the team finalizes again, in both languages."""
+    team_id = _member(loaded)
+    with running_server(create_app(settings, clock)) as base:
+        page = browser.new_page(locale="en-CA")
+        entry = _start_entry(page, base, team_id)
+        _complete(loaded, int(entry.rsplit("/", 1)[1]))
+        page.goto(f"{entry}/review")
+        page.get_by_role("button", name="Finalize the entry").click()
+        page.wait_for_url(f"{entry}/receipt")
+
+        page.goto(entry)
+        page.locator("#title").fill("Triage, revised")
+        page.get_by_role("button", name="Save", exact=True).click()
+        page.wait_for_url(f"{entry}?done=saved")
+        changed = {
+            "en": "Finalized (version 2), changed since: finalize again or version 2 counts",
+            "fr": "Finalisée (version 2), modifiée depuis : finalisez-la de nouveau, sinon la "
+            "version 2 compte",
+        }
+        path = entry.removeprefix(f"{base}/en")
+        for lang, text in changed.items():
+            for url in (path, f"{path}/review", f"/teams/{team_id}"):
+                page.goto(f"{base}/{lang}{url}")
+                page.get_by_text(text).first.wait_for()
+        page.goto(f"{base}/en/teams/{team_id}")
+        row = page.get_by_role("row").filter(has_text="changed since")
+        assert row.get_by_role("cell").last.inner_text() == "3"  # the entry's current version
+        _accessible(page, f"{base}/fr/teams/{team_id}")
+        _accessible(page, f"{base}/en{path}/review")

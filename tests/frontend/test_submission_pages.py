@@ -19,7 +19,7 @@ from app.competitions.lifecycle import Role
 from app.core.clock import FrozenClock
 from app.core.db import new_session
 from app.identity import service as identity
-from app.submissions import receipts, service, validation
+from app.submissions import receipts, service, states, validation
 from app.submissions.models import Attachment, Submission
 from app.teams import service as teams
 from frontend.submissions.common import WORD_PATTERN_JS
@@ -222,7 +222,7 @@ def test_review_finalize_receipt(web: TestClient, mailbox: Mailbox, loaded: Engi
     receipt = web.get(editor + "/receipt")
     with new_session(loaded) as session:
         submission = service.get_submission(session, submission_id=int(editor.split("/")[-1]))
-        found = service.current_receipt(session, submission)
+        found = states.current_receipt(session, submission)
         assert found is not None
         assert found.digest == receipts.digest(found.snapshot)
     assert found.digest in receipt.text and "hashlib.sha256" in receipt.text
@@ -354,3 +354,37 @@ def test_the_impact_questionnaire_in_the_editor_and_on_review(
     assert "It recommends a decision that a person reviews" in review
     fr = web.get(editor.replace("/en/", "/fr/") + "/review").text
     assert "Niveau d&#39;incidence : Niveau II" in fr
+
+
+CHANGED = {
+    "en": "Finalized (version 2), changed since: finalize again or version 2 counts",
+    "fr": "Finalisée (version 2), modifiée depuis : finalisez-la de nouveau, sinon la version 2 "
+    "compte",
+}
+
+
+def test_a_changed_finalized_entry_says_its_receipt_holds_the_older_version(
+    web: TestClient, mailbox: Mailbox, loaded: Engine
+) -> None:
+    """Finalized at version 2, then saved as version 3: the team page, the editor and the
+    review page say that the receipt holds version 2, until the team finalizes again."""
+    team_id = _member(web, mailbox, loaded)
+    editor = _start(web, team_id)
+    _complete(web, loaded, editor)
+    done = post_form(web, editor + "/review", {}, action=editor + "/finalize")
+    assert done.status_code == 303
+    assert "Finalized (version 2)</dd>" in web.get(editor).text
+    revised = _form_of(complete_answers(title="Triage, revised"))
+    assert _save(web, editor, revised, 2).status_code == 303
+    pages = (editor, editor + "/review", f"/en/teams/{team_id}")
+    for lang in ("en", "fr"):
+        for url in pages:
+            page = web.get(f"/{lang}{url[3:]}")
+            assert page.status_code == 200 and CHANGED[lang] in page.text, (lang, url)
+    team_page = web.get(f"/en/teams/{team_id}").text
+    assert re.search(r"changed since: finalize again or version 2 counts</td><td>3</td>", team_page)
+    again = post_form(web, editor + "/review", {}, action=editor + "/finalize")
+    assert again.status_code == 303
+    for url in pages:
+        page = web.get(url).text
+        assert "Finalized (version 3)" in page and "changed since" not in page, url

@@ -3,10 +3,18 @@ change nothing."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from app.competitions.lifecycle import Role
+from app.core.clock import FrozenClock
+from app.core.db import new_session
+from app.identity import service as identity
+from app.submissions import context as entries
+from app.submissions import service
+from app.teams import service as teams
 from tests.submissions.factories import CHALLENGE, create, draft, patch, rows
 from tests.teams.factories import audit_actions, form, person
 
@@ -184,3 +192,32 @@ def test_if_match_star_matches_any_current_version(client: TestClient, loaded: E
     before = rows(loaded)
     assert patch(client, sid, cap, {"title": "Lost"}, '"1", "3"').status_code == 412
     assert rows(loaded) == before
+
+
+def _can_start(engine: Engine, email: str, team_id: int, now: datetime) -> bool:
+    """``service.can_start`` as the team page asks it, for the person with ``email``."""
+    with new_session(engine) as session:
+        user = identity.get_user_by_email(session, email=email)
+        assert user is not None
+        actor = identity.actor_for_user(session, user=user, scopes=None, via="session")
+        team = teams.get_team(session, team_id=team_id)
+        context = entries.team_context(session, team=team, now=now)
+        return service.can_start(session, context=context, actor=actor, now=now)
+
+
+def test_can_start_says_what_create_would_accept(
+    client: TestClient, loaded: Engine, clock: FrozenClock
+) -> None:
+    _, cap = person(loaded, "cap@example.org")
+    person(loaded, "org@example.org", role=Role.ORGANIZER)
+    team_id = form(client, cap, "cap@example.org")["id"]
+    now, deadline = clock.now(), datetime(2025, 12, 1, 20, 0, tzinfo=UTC)
+    assert _can_start(loaded, "cap@example.org", team_id, now)
+    assert not _can_start(loaded, "org@example.org", team_id, now)  # organizers only read
+    assert _can_start(loaded, "cap@example.org", team_id, deadline - timedelta(seconds=1))
+    assert not _can_start(loaded, "cap@example.org", team_id, deadline)
+    sid = draft(client, team_id, cap)["id"]
+    assert not _can_start(loaded, "cap@example.org", team_id, now)  # one problem statement
+    assert create(client, team_id, cap, {"challenge": CHALLENGE}).status_code == 409
+    assert client.post(f"/api/v1/submissions/{sid}/withdraw", headers=cap).status_code == 200
+    assert _can_start(loaded, "cap@example.org", team_id, now)

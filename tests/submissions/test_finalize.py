@@ -218,3 +218,23 @@ def test_a_withdrawn_entry_cannot_be_changed(client: TestClient, loaded: Engine)
     assert audit_actions(loaded, f"team:{team_id}")[-1] == "submission.withdrawn"
     # The problem statement is free again for a new entry.
     assert draft(client, team_id, cap)["id"] != sid
+
+
+def test_an_entry_changed_since_finalized_says_so_until_finalized_again(
+    client: TestClient, loaded: Engine
+) -> None:
+    _, cap, sid = _entry(client, loaded)
+    assert finalize(client, sid, cap).status_code == 200
+    read = client.get(f"/api/v1/submissions/{sid}", headers=cap).json()
+    assert (read["status"], read["finalized_version"], read["version"]) == ("finalized", 1, 1)
+    assert read["changed_since_finalized"] is False
+    assert patch(client, sid, cap, {"title": "Revised"}, 1).status_code == 200
+    read = client.get(f"/api/v1/submissions/{sid}", headers=cap).json()
+    assert (read["status"], read["finalized_version"], read["version"]) == ("finalized", 1, 2)
+    assert read["changed_since_finalized"] is True
+    assert client.get(f"/api/v1/submissions/{sid}/receipt", headers=cap).json()["version"] == 1
+    assert finalize(client, sid, cap).status_code == 200
+    read = client.get(f"/api/v1/submissions/{sid}", headers=cap).json()
+    assert (read["finalized_version"], read["changed_since_finalized"]) == (2, False)
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["SubmissionOut"]
+    assert "changed_since_finalized" in schema["required"]
