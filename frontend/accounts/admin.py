@@ -9,27 +9,28 @@ from fastapi import Query, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from app.accounts.csrf import CsrfFailed, verify_form_token
+from app.access import rules as access
+from app.access.rules import Permission
 from app.competitions import service as competitions
 from app.competitions.lifecycle import Role
 from app.competitions.schemas import localized
 from app.core.clock import ClockDep
 from app.core.db import SessionDep
-from app.core.errors import AppError, BadRequest, Forbidden, Unauthorized
+from app.core.errors import BadRequest, Forbidden, Unauthorized
 from app.core.i18n import N_, gettext, translator
 from app.identity import service as identity
 from app.identity.actor import Actor
 from app.identity.dependencies import ActorDep
-from app.identity.permissions import Permission
 from frontend.accounts.common import (
     Form,
     form_page,
     page_router,
-    refused,
     see_other,
     to_sign_in,
 )
-from frontend.guards import PageLang
+from frontend.guards import PageLang, SignedIn
+from frontend.refusals import on_refusal
+from frontend.rendering import render
 from frontend.views import Page
 
 router = page_router()
@@ -97,20 +98,18 @@ def _page(
 def _gate(request: Request, lang: str, actor: Actor, permission: Permission) -> Response | None:
     """Sign-in for anonymous callers, a 403 page for others without the permission."""
     try:
-        identity.authorize(actor, permission)
+        access.authorize(actor, permission)
     except Unauthorized:
         return to_sign_in(request, lang)
     except Forbidden as exc:
-        _ = translator(lang)
-        page = Page(
-            "account/message.html",
-            _("Not allowed"),
-            {"detail": gettext(lang, exc.detail or exc.title, **exc.params), "link": None},
-        )
-        from frontend.rendering import render
-
-        return render(request, lang, page, status=403)
+        return _not_allowed(request, lang, gettext(lang, exc.detail or exc.title, **exc.params))
     return None
+
+
+def _not_allowed(request: Request, lang: str, detail: str) -> Response:
+    _ = translator(lang)
+    page = Page("account/message.html", _("Not allowed"), {"detail": detail, "link": None})
+    return render(request, lang, page, status=403)
 
 
 @router.get("/{lang}/admin/users")
@@ -128,25 +127,13 @@ def users(
     return _page(request, lang, session, page=page, form=Form(notice=shown))
 
 
-def _change(
-    request: Request,
-    lang: str,
-    session: Session,
-    actor: Actor,
-    submitted: str,
-    change: object,
-    done: str,
+def _admin_refused(
+    request: Request, lang: str, session: Session, actor: Actor, form: Form
 ) -> Response:
-    """Check the form's token and the admin's permission, make the change, or say why not."""
-    if (refusal := _gate(request, lang, actor, Permission.MANAGE_USERS)) is not None:
-        return refusal
-    try:
-        verify_form_token(request, submitted)
-        change()  # type: ignore[operator]
-    except (CsrfFailed, AppError) as exc:
-        session.rollback()
-        return _page(request, lang, session, form=refused(lang, exc, {}), status=exc.status)
-    return see_other(f"/{lang}/admin/users?notice={done}")
+    """The users page with the reason; someone who may not manage users is only told so."""
+    if not access.can(actor, Permission.MANAGE_USERS):
+        return _not_allowed(request, lang, form.message or "")
+    return _page(request, lang, session, form=form)
 
 
 def _competition(session: Session, slug: str) -> object:
@@ -160,70 +147,63 @@ def _role(value: str) -> Role:
 
 
 @router.post("/{lang}/admin/users/{user_id}/roles")
+@on_refusal(_admin_refused)
 def grant(
     request: Request,
     lang: PageLang,
     user_id: int,
     session: SessionDep,
     clock: ClockDep,
-    actor: ActorDep,
-    csrf_token: Text = "",
+    actor: SignedIn,
     role: Text = "",
     competition: Text = "",
 ) -> Response:
-    def change() -> None:
-        identity.grant_role(
-            session,
-            user=identity.get_user(session, user_id=user_id),
-            role=_role(role),
-            competition=_competition(session, competition),  # type: ignore[arg-type]
-            now=clock.now(),
-            actor=actor.label,
-        )
-
-    return _change(request, lang, session, actor, csrf_token, change, "granted")
+    access.authorize(actor, Permission.MANAGE_USERS)
+    identity.grant_role(
+        session,
+        user=identity.get_user(session, user_id=user_id),
+        role=_role(role),
+        competition=_competition(session, competition),  # type: ignore[arg-type]
+        now=clock.now(),
+        actor=actor.label,
+    )
+    return see_other(f"/{lang}/admin/users?notice=granted")
 
 
 @router.post("/{lang}/admin/users/{user_id}/roles/revoke")
+@on_refusal(_admin_refused)
 def revoke(
     request: Request,
     lang: PageLang,
     user_id: int,
     session: SessionDep,
     clock: ClockDep,
-    actor: ActorDep,
-    csrf_token: Text = "",
+    actor: SignedIn,
     role: Text = "",
     competition: Text = "",
 ) -> Response:
-    def change() -> None:
-        found = identity.find_grant(
-            session,
-            user=identity.get_user(session, user_id=user_id),
-            role=_role(role),
-            competition=_competition(session, competition),  # type: ignore[arg-type]
-        )
-        identity.revoke_role(session, grant=found, now=clock.now(), actor=actor.label)
-
-    return _change(request, lang, session, actor, csrf_token, change, "revoked")
+    access.authorize(actor, Permission.MANAGE_USERS)
+    found = identity.find_grant(
+        session,
+        user=identity.get_user(session, user_id=user_id),
+        role=_role(role),
+        competition=_competition(session, competition),  # type: ignore[arg-type]
+    )
+    identity.revoke_role(session, grant=found, now=clock.now(), actor=actor.label)
+    return see_other(f"/{lang}/admin/users?notice=revoked")
 
 
 @router.post("/{lang}/admin/users/{user_id}/sessions/end")
+@on_refusal(_admin_refused)
 def end_sessions(
     request: Request,
     lang: PageLang,
     user_id: int,
     session: SessionDep,
     clock: ClockDep,
-    actor: ActorDep,
-    csrf_token: Text = "",
+    actor: SignedIn,
 ) -> Response:
-    def change() -> None:
-        identity.end_sessions(
-            session,
-            user=identity.get_user(session, user_id=user_id),
-            now=clock.now(),
-            actor=actor.label,
-        )
-
-    return _change(request, lang, session, actor, csrf_token, change, "ended")
+    access.authorize(actor, Permission.MANAGE_USERS)
+    user = identity.get_user(session, user_id=user_id)
+    identity.end_sessions(session, user=user, now=clock.now(), actor=actor.label)
+    return see_other(f"/{lang}/admin/users?notice=ended")

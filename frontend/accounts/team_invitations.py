@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Form as FormField
 from fastapi import Path, Request
 from fastapi.responses import Response
 
-from app.accounts.csrf import CsrfFailed, verify_form_token
 from app.competitions.schemas import localized
 from app.core.clock import ClockDep
 from app.core.db import SessionDep
@@ -16,12 +14,13 @@ from app.core.errors import AppError
 from app.core.i18n import translator
 from app.teams import service as teams
 from frontend.accounts.common import (
+    Form,
     form_page,
     page_router,
-    refused_page,
     translated,
 )
 from frontend.guards import PageLang, SignedIn
+from frontend.refusals import on_refusal
 from frontend.rendering import render
 from frontend.views import Page
 
@@ -58,7 +57,22 @@ def invitation(
     )
 
 
+def _join_refused(request: Request, lang: str, code: str, form: Form) -> Response:
+    _ = translator(lang)
+    return form_page(
+        request,
+        lang,
+        TEMPLATE,
+        _("Join a team"),
+        form=Form(message=form.message, errors=form.errors),
+        team=None,
+        competition=None,
+        action=f"/{lang}/teams/join/{code}",
+    )
+
+
 @router.post("/{lang}/teams/join/{code}")
+@on_refusal(_join_refused)
 def join(
     request: Request,
     lang: PageLang,
@@ -66,26 +80,10 @@ def join(
     session: SessionDep,
     clock: ClockDep,
     actor: SignedIn,
-    csrf_token: Annotated[str, FormField(max_length=2000)] = "",
 ) -> Response:
     """Join: once, before the invitation expires, while the team has room."""
-    _, now = translator(lang), clock.now()
-    try:
-        verify_form_token(request, csrf_token)
-        team = teams.accept(session, code=code, now=now, by=actor)
-    except (CsrfFailed, AppError) as exc:
-        session.rollback()  # a refusal keeps nothing the service wrote before refusing
-        return refused_page(
-            request,
-            lang,
-            TEMPLATE,
-            _("Join a team"),
-            exc,
-            {},
-            team=None,
-            competition=None,
-            action=f"/{lang}/teams/join/{code}",
-        )
+    _ = translator(lang)
+    team = teams.accept(session, code=code, now=clock.now(), by=actor)
     competition = teams.competition_of(session, team=team)
     detail = _("You are now a member of %(team)s.", team=team.name)
     link = (f"/{lang}/competitions/{competition.slug}", localized(competition, "name", lang))

@@ -9,7 +9,6 @@ from fastapi import Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from app.accounts.csrf import CsrfFailed, verify_form_token
 from app.competitions.models import Competition
 from app.competitions.schemas import localized
 from app.core.clock import Clock, ClockDep
@@ -18,8 +17,9 @@ from app.core.errors import AppError
 from app.core.i18n import N_, gettext, translator
 from app.identity.actor import Actor
 from app.teams import service as teams
-from frontend.accounts.common import Form, page_router, refused, see_other, translated
+from frontend.accounts.common import Form, page_router, see_other, translated
 from frontend.guards import PageLang, SignedIn
+from frontend.refusals import on_refusal
 from frontend.teams import views
 from frontend.teams.common import PublicCompetition, show
 from frontend.views import Page, path
@@ -70,7 +70,21 @@ def my_team(
     return show(request, lang, page, form=Form(notice=shown))
 
 
+def _form_refused(
+    request: Request,
+    lang: str,
+    competition: Competition,
+    session: Session,
+    clock: Clock,
+    actor: Actor,
+    form: Form,
+) -> Response:
+    """The form again; a refusal keeps nothing, not even the team a lost race has flushed."""
+    return show(request, lang, _page(session, actor, competition, clock, lang), form=form)
+
+
 @router.post("/{lang}/competitions/{slug}/team")
+@on_refusal(_form_refused)
 def form_team(
     request: Request,
     lang: PageLang,
@@ -78,18 +92,8 @@ def form_team(
     session: SessionDep,
     clock: ClockDep,
     actor: SignedIn,
-    csrf_token: Text = "",
     name: Text = "",
 ) -> Response:
     """Form the team through the same service and checks as the API; the caller is captain."""
-    try:
-        verify_form_token(request, csrf_token)
-        team = teams.create_team(
-            session, competition=competition, name=name, now=clock.now(), by=actor
-        )
-    except (CsrfFailed, AppError) as exc:
-        session.rollback()  # a refusal keeps nothing: not the team a lost race has flushed
-        page = _page(session, actor, competition, clock, lang)
-        form = refused(lang, exc, {"name": name})
-        return show(request, lang, page, form=form, status=exc.status, headers=exc.headers)
+    team = teams.create_team(session, competition=competition, name=name, now=clock.now(), by=actor)
     return see_other(path(lang, "teams", str(pk(team))) + "?notice=formed")
