@@ -12,11 +12,10 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from app.accounts.csrf import CsrfFailed, verify_form_token
 from app.competitions.schemas import localized
-from app.core.clock import ClockDep
+from app.core.clock import Clock, ClockDep
 from app.core.db import SessionDep
-from app.core.errors import AppError, FieldError
+from app.core.errors import AppError
 from app.core.i18n import N_, translator
 from app.identity.actor import Actor
 from app.identity.models import User
@@ -26,6 +25,7 @@ from app.submissions.dependencies import account_of, entry_for
 from frontend.accounts.common import Form, form_page, page_router, see_other
 from frontend.formatting import moment
 from frontend.guards import PageLang, SignedIn
+from frontend.refusals import on_refusal
 from frontend.submissions.common import (
     WORD_PATTERN_JS,
     Entry,
@@ -145,7 +145,50 @@ def edit(
     return editor_page(request, lang, session, actor, entry, clock.now())
 
 
+def _sent(entry: Entry, lang: str, data: dict[str, str]) -> dict[str, str]:
+    """The answers as sent, to show again in the form."""
+    fields = field_views(entry.competition, lang)
+    values = {f.id: data.get(f.id, "") for f in fields if f.type != "challenge"}
+    questionnaire = impact_view(entry.competition, lang)
+    for question in questionnaire.questions if questionnaire else []:
+        values[question.name] = data.get(question.name, "")
+    return values
+
+
+def _save_refused(
+    request: Request,
+    lang: str,
+    session: Session,
+    actor: Actor,
+    entry: Entry,
+    clock: Clock,
+    data: dict[str, str],
+    exc: AppError,
+) -> Response:
+    """The editor again with the text as sent; a teammate's newer version is named (409)."""
+    now, values = clock.now(), _sent(entry, lang, data)
+    if isinstance(exc, service.StaleVersion):
+        message = translator(lang)(
+            "A teammate saved version %(version)s while you were editing. Nothing was saved "
+            "and your text is still in the form: compare it with version %(version)s, then "
+            "save again to replace it.",
+            version=exc.number,
+        )
+        fields = field_views(entry.competition, lang)
+        form = Form({**as_values(fields, exc.answers), **values}, message=message)
+        return editor_page(
+            request, lang, session, actor, entry, now, form=form, base_version=exc.number,
+            status=409,
+        )  # fmt: skip
+    base = int(data["version"]) if data.get("version", "").isdigit() else None
+    form = refusal(lang, exc, values)
+    return editor_page(
+        request, lang, session, actor, entry, now, form=form, base_version=base, status=exc.status
+    )
+
+
 @router.post("/{lang}/submissions/{submission_id:int}")
+@on_refusal(_save_refused)
 def save(
     request: Request,
     lang: PageLang,
@@ -156,45 +199,19 @@ def save(
     data: Annotated[dict[str, str], Depends(posted_form)],
 ) -> Response:
     """The next version (303 back to the editor); refused: the form again, nothing written."""
-    now, _, submission_id = clock.now(), translator(lang), entry.id
+    now, submission_id = clock.now(), entry.id
     fields, questionnaire = (
         field_views(entry.competition, lang),
         impact_view(entry.competition, lang),
     )
-    values = {f.id: data.get(f.id, "") for f in fields if f.type != "challenge"}
-    for question in questionnaire.questions if questionnaire else []:
-        values[question.name] = data.get(question.name, "")
-    try:
-        verify_form_token(request, data.get("csrf_token"))
-        entry = entry_for(session, actor, submission_id, Permission.EDIT_SUBMISSION, now, lock=True)
-        service.save(
-            session,
-            context=entry,
-            user=account_of(actor),
-            patch=patch_of(fields, data, questionnaire),
-            if_match=data.get("version", ""),
-            now=now,
-            actor=actor.label,
-        )
-    except service.StaleVersion as exc:
-        session.rollback()
-        message = _(
-            "A teammate saved version %(version)s while you were editing. Nothing was saved "
-            "and your text is still in the form: compare it with version %(version)s, then "
-            "save again to replace it.",
-            version=exc.number,
-        )
-        form = Form({**as_values(fields, exc.answers), **values}, message=message)
-        return editor_page(
-            request, lang, session, actor, entry, now, form=form, base_version=exc.number,
-            status=409,
-        )  # fmt: skip
-    except (CsrfFailed, AppError) as exc:
-        session.rollback()
-        form = refusal(lang, exc, values)
-        base = int(data["version"]) if data.get("version", "").isdigit() else None
-        status = 422 if isinstance(exc, FieldError) else exc.status
-        return editor_page(
-            request, lang, session, actor, entry, now, form=form, base_version=base, status=status
-        )
+    entry = entry_for(session, actor, submission_id, Permission.EDIT_SUBMISSION, now, lock=True)
+    service.save(
+        session,
+        context=entry,
+        user=account_of(actor),
+        patch=patch_of(fields, data, questionnaire),
+        if_match=data.get("version", ""),
+        now=now,
+        actor=actor.label,
+    )
     return see_other(f"/{lang}/submissions/{submission_id}?done=saved")

@@ -3,7 +3,6 @@ with ``Accept: application/json`` to show progress) and remove. CSRF is checked 
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import File, Request, UploadFile
@@ -11,17 +10,18 @@ from fastapi import Form as FormField
 from fastapi.responses import JSONResponse, Response
 from sqlmodel import Session
 
-from app.accounts.csrf import CsrfFailed, verify_form_token
-from app.core.clock import ClockDep
+from app.core.clock import Clock, ClockDep
 from app.core.db import SessionDep
 from app.core.errors import AppError, BadRequest
 from app.core.i18n import N_, translator
 from app.identity.actor import Actor
 from app.identity.permissions import Permission
 from app.submissions import attachments
+from app.submissions.context import EntryContext
 from app.submissions.dependencies import Id, account_of, entry_for
 from frontend.accounts.common import page_router, see_other, translated
 from frontend.guards import PageLang, SignedIn
+from frontend.refusals import on_refusal
 from frontend.submissions.common import Viewed, refusal
 from frontend.submissions.editor import editor_page
 
@@ -38,25 +38,24 @@ def _refused(
     lang: str,
     session: Session,
     actor: Actor,
-    submission_id: int,
-    now: datetime,
+    entry: EntryContext,
+    clock: Clock,
     exc: AppError,
 ) -> Response:
     """The refusal, nothing written: JSON for the script, else the editor with the message."""
-    session.rollback()
+    now, submission_id = clock.now(), entry.id
     if wants_json(request):
         body = {"message": translated(lang, exc)}
         headers = {"Cache-Control": "no-store", **exc.headers}  # Retry-After, after a 429
         return JSONResponse(body, status_code=exc.status, headers=headers)
     entry = entry_for(session, actor, submission_id, Permission.READ_SUBMISSION, now)
-    page = editor_page(
+    return editor_page(
         request, lang, session, actor, entry, now, form=refusal(lang, exc), status=exc.status
     )
-    page.headers.update(exc.headers)
-    return page
 
 
 @router.post("/{lang}/submissions/{submission_id:int}/attachments")
+@on_refusal(_refused)
 def upload(
     request: Request,
     lang: PageLang,
@@ -64,28 +63,23 @@ def upload(
     session: SessionDep,
     clock: ClockDep,
     actor: SignedIn,
-    csrf_token: Token = "",
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     """Attach a file (303 back to the editor, or JSON with where to go for the script)."""
     now, submission_id = clock.now(), entry.id
-    try:
-        verify_form_token(request, csrf_token)
-        entry = entry_for(session, actor, submission_id, Permission.EDIT_SUBMISSION, now, lock=True)
-        if file is None or not file.filename:
-            raise BadRequest(N_("Choose a file to upload."))
-        attachments.add(
-            session,
-            context=entry,
-            user=account_of(actor),
-            source=file.file,
-            filename=file.filename,
-            settings=request.app.state.settings,
-            now=now,
-            actor=actor.label,
-        )
-    except (CsrfFailed, AppError) as exc:
-        return _refused(request, lang, session, actor, submission_id, now, exc)
+    entry = entry_for(session, actor, submission_id, Permission.EDIT_SUBMISSION, now, lock=True)
+    if file is None or not file.filename:
+        raise BadRequest(N_("Choose a file to upload."))
+    attachments.add(
+        session,
+        context=entry,
+        user=account_of(actor),
+        source=file.file,
+        filename=file.filename,
+        settings=request.app.state.settings,
+        now=now,
+        actor=actor.label,
+    )
     location = f"/{lang}/submissions/{submission_id}?done=uploaded#attachments"
     if wants_json(request):
         message = translator(lang)("The file is attached to the entry.")
@@ -94,6 +88,7 @@ def upload(
 
 
 @router.post("/{lang}/submissions/{submission_id:int}/attachments/{attachment_id:int}/remove")
+@on_refusal(_refused)
 def remove(
     request: Request,
     lang: PageLang,
@@ -102,21 +97,16 @@ def remove(
     session: SessionDep,
     clock: ClockDep,
     actor: SignedIn,
-    csrf_token: Token = "",
 ) -> Response:
     """Take a file off the entry (303 back to the editor)."""
     now, submission_id = clock.now(), entry.id
-    try:
-        verify_form_token(request, csrf_token)
-        entry = entry_for(session, actor, submission_id, Permission.EDIT_SUBMISSION, now, lock=True)
-        attachments.remove(
-            session,
-            context=entry,
-            user=account_of(actor),
-            attachment_id=attachment_id,
-            now=now,
-            actor=actor.label,
-        )
-    except (CsrfFailed, AppError) as exc:
-        return _refused(request, lang, session, actor, submission_id, now, exc)
+    entry = entry_for(session, actor, submission_id, Permission.EDIT_SUBMISSION, now, lock=True)
+    attachments.remove(
+        session,
+        context=entry,
+        user=account_of(actor),
+        attachment_id=attachment_id,
+        now=now,
+        actor=actor.label,
+    )
     return see_other(f"/{lang}/submissions/{submission_id}?done=removed#attachments")

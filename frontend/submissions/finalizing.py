@@ -13,22 +13,23 @@ from fastapi import Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from app.accounts.csrf import CsrfFailed, verify_form_token
 from app.competitions.schemas import localized
-from app.core.clock import ClockDep
+from app.core.clock import Clock, ClockDep
 from app.core.db import SessionDep
 from app.core.errors import AppError, FieldError, NotFound
-from app.core.i18n import translator
+from app.core.i18n import N_, translator
 from app.identity.actor import Actor
 from app.identity.models import User
 from app.identity.permissions import Permission
 from app.submissions import impact, receipts, service, states
+from app.submissions.context import EntryContext
 from app.submissions.dependencies import account_of, entry_for
 from app.teams import service as teams
 from frontend import guards
 from frontend.accounts.common import Form, form_page, page_router, see_other
 from frontend.formatting import moment
 from frontend.guards import PageLang, SignedIn
+from frontend.refusals import on_refusal
 from frontend.submissions.common import (
     Entry,
     Viewed,
@@ -123,54 +124,71 @@ def review(
     return review_page(request, lang, session, actor, entry, clock.now())
 
 
+def _review_refused(
+    request: Request,
+    lang: str,
+    session: Session,
+    actor: Actor,
+    entry: EntryContext,
+    clock: Clock,
+    exc: AppError,
+) -> Response:
+    """The review page again with the reason, nothing written."""
+    now = clock.now()
+    form = refusal(lang, exc)
+    return review_page(request, lang, session, actor, entry, now, form=form, status=exc.status)
+
+
+def _finalize_refused(
+    request: Request,
+    lang: str,
+    session: Session,
+    actor: Actor,
+    entry: EntryContext,
+    clock: Clock,
+    exc: AppError,
+) -> Response:
+    """As ``_review_refused``; missing answers are listed on the page, so they are only named."""
+    if not isinstance(exc, FieldError):
+        return _review_refused(request, lang, session, actor, entry, clock, exc)
+    _ = translator(lang)
+    form = Form(
+        message=_("The entry cannot be finalized yet: answer everything listed as missing.")
+    )
+    return review_page(
+        request, lang, session, actor, entry, clock.now(), form=form, status=exc.status
+    )
+
+
 @router.post("/{lang}/submissions/{submission_id:int}/finalize")
+@on_refusal(_finalize_refused)
 def finalize(
     request: Request, lang: PageLang, entry: Viewed,
-    session: SessionDep, clock: ClockDep, actor: SignedIn, csrf_token: Token = "",
+    session: SessionDep, clock: ClockDep, actor: SignedIn,
 ) -> Response:  # fmt: skip
     """Freeze the current version (303 to its receipt, e-mailed to every member)."""
-    now, _, submission_id = clock.now(), translator(lang), entry.id
-    try:
-        verify_form_token(request, csrf_token)
-        entry = entry_for(
-            session, actor, submission_id, Permission.FINALIZE_SUBMISSION, now, lock=True
-        )
-        service.finalize(
-            session, context=entry, user=account_of(actor), now=now, actor=actor.label,
-            settings=request.app.state.settings,
-        )  # fmt: skip
-    except (CsrfFailed, AppError) as exc:
-        session.rollback()
-        form = refusal(lang, exc)
-        if isinstance(exc, FieldError):
-            message = _("The entry cannot be finalized yet: answer everything listed as missing.")
-            form = Form(message=message)
-        return review_page(request, lang, session, actor, entry, now, form=form, status=exc.status)
+    now, submission_id = clock.now(), entry.id
+    entry = entry_for(session, actor, submission_id, Permission.FINALIZE_SUBMISSION, now, lock=True)
+    service.finalize(
+        session, context=entry, user=account_of(actor), now=now, actor=actor.label,
+        settings=request.app.state.settings,
+    )  # fmt: skip
     return see_other(f"/{lang}/submissions/{submission_id}/receipt")
 
 
 @router.post("/{lang}/submissions/{submission_id:int}/withdraw")
+@on_refusal(_review_refused)
 def withdraw(
     request: Request, lang: PageLang, entry: Viewed, session: SessionDep, clock: ClockDep,
-    actor: SignedIn, csrf_token: Token = "", confirm: Annotated[str, FormField(max_length=10)] = "",
+    actor: SignedIn, confirm: Annotated[str, FormField(max_length=10)] = "",
 ) -> Response:  # fmt: skip
     """Withdraw the entry once the person has ticked "I understand" (303 to the editor)."""
-    now, _, submission_id = clock.now(), translator(lang), entry.id
-    try:
-        verify_form_token(request, csrf_token)
-        entry = entry_for(
-            session, actor, submission_id, Permission.WITHDRAW_SUBMISSION, now, lock=True
-        )
-        if confirm != "yes":
-            message = _("Tick the box to confirm that you want to withdraw the entry.")
-            form = Form(errors={"confirm": message})
-            return review_page(request, lang, session, actor, entry, now, form=form, status=422)
-        service.withdraw(session, context=entry, user=account_of(actor), now=now, actor=actor.label)
-    except (CsrfFailed, AppError) as exc:
-        session.rollback()
-        return review_page(
-            request, lang, session, actor, entry, now, form=refusal(lang, exc), status=exc.status
-        )
+    now, submission_id = clock.now(), entry.id
+    entry = entry_for(session, actor, submission_id, Permission.WITHDRAW_SUBMISSION, now, lock=True)
+    if confirm != "yes":
+        message = N_("Tick the box to confirm that you want to withdraw the entry.")
+        raise FieldError(message, field="confirm")
+    service.withdraw(session, context=entry, user=account_of(actor), now=now, actor=actor.label)
     return see_other(f"/{lang}/submissions/{submission_id}?done=withdrawn")
 
 

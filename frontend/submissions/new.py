@@ -9,7 +9,6 @@ from fastapi import Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from app.accounts.csrf import CsrfFailed, verify_form_token
 from app.competitions import service as competitions
 from app.competitions.schemas import localized
 from app.core.clock import ClockDep
@@ -22,6 +21,7 @@ from app.submissions.context import TeamContext, authorize
 from app.submissions.dependencies import account_of
 from frontend.accounts.common import Form, form_page, page_router, see_other
 from frontend.guards import PageLang, SignedIn
+from frontend.refusals import on_refusal
 from frontend.submissions.common import EntriesTeam, refusal
 
 router = page_router()
@@ -71,7 +71,21 @@ def new_entry(
     return _page(request, lang, session, context, Form())
 
 
+def _new_refused(
+    request: Request,
+    lang: str,
+    session: Session,
+    context: TeamContext,
+    exc: AppError,
+    challenge: str = "",
+    title: str = "",
+) -> Response:
+    values = {"challenge": challenge, TITLE: title}
+    return _page(request, lang, session, context, refusal(lang, exc, values), exc.status)
+
+
 @router.post("/{lang}/teams/{team_id:int}/submissions/new")
+@on_refusal(_new_refused)
 def create_entry(
     request: Request,
     lang: PageLang,
@@ -79,22 +93,16 @@ def create_entry(
     session: SessionDep,
     clock: ClockDep,
     actor: SignedIn,
-    csrf_token: Annotated[str, FormField(max_length=2000)] = "",
     challenge: Annotated[str, FormField(max_length=200)] = "",
     title: Text = "",
 ) -> Response:
     """The draft, then the editor (303); a refusal is shown on the page and writes nothing."""
-    now, values = clock.now(), {"challenge": challenge, TITLE: title}
-    try:
-        verify_form_token(request, csrf_token)
-        authorize(context, actor, Permission.EDIT_SUBMISSION, now)
-        field = validation.challenge_field(context.form)
-        answers = {field: challenge or None, TITLE: title.strip() or None}
-        submission, _version = service.create(
-            session, context=context, user=account_of(actor), answers=answers, now=now,
-            actor=actor.label,
-        )  # fmt: skip
-    except (CsrfFailed, AppError) as exc:
-        session.rollback()
-        return _page(request, lang, session, context, refusal(lang, exc, values), exc.status)
+    now = clock.now()
+    authorize(context, actor, Permission.EDIT_SUBMISSION, now)
+    field = validation.challenge_field(context.form)
+    answers = {field: challenge or None, TITLE: title.strip() or None}
+    submission, _version = service.create(
+        session, context=context, user=account_of(actor), answers=answers, now=now,
+        actor=actor.label,
+    )  # fmt: skip
     return see_other(f"/{lang}/submissions/{submission.id}")
