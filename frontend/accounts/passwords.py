@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
+from fastapi import Depends, Request
 from fastapi import Form as FormField
-from fastapi import Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
@@ -19,6 +19,7 @@ from app.core.errors import AppError
 from app.core.i18n import translator
 from app.identity.actor import Actor
 from app.identity.dependencies import ActorDep
+from app.identity.models import User
 from frontend.accounts.common import (
     Form,
     form_page,
@@ -28,7 +29,7 @@ from frontend.accounts.common import (
     see_other,
     to_sign_in,
 )
-from frontend.guards import PageLang
+from frontend.guards import Interrupt, PageLang
 from frontend.refusals import on_refusal
 
 router = page_router()
@@ -262,13 +263,24 @@ def _change_page(request: Request, lang: str, actor: Actor, form: Form | None = 
     )
 
 
+def changing_user(
+    request: Request, lang: PageLang, session: SessionDep, clock: ClockDep, actor: ActorDep
+) -> User:
+    """Whose password changes: the signed-in person's, or the one who has just used a one-time
+    password; anyone else is sent to sign in (before the form's token is checked)."""
+    user = actor.user or sessions.pending_user(request, session, clock.now())
+    if user is None:
+        raise Interrupt(to_sign_in(request, lang))
+    return user
+
+
+ChangingUser = Annotated[User, Depends(changing_user)]
+
+
 @router.get("/{lang}/account/password")
 def change_password_form(
-    request: Request, lang: PageLang, session: SessionDep, clock: ClockDep, actor: ActorDep
+    request: Request, lang: PageLang, actor: ActorDep, _user: ChangingUser
 ) -> Response:
-    one_time = sessions.pending_user(request, session, clock.now()) is not None
-    if actor.user is None and not one_time:
-        return to_sign_in(request, lang)
     return _change_page(request, lang, actor)
 
 
@@ -280,6 +292,7 @@ def change_password(
     session: SessionDep,
     clock: ClockDep,
     actor: ActorDep,
+    user: ChangingUser,
     current_password: Secret = "",
     password: Secret = "",
     password_confirm: Secret = "",
@@ -287,9 +300,6 @@ def change_password(
     """A new password: with the current one, or right after a one-time password was used.
     Every other session of the account ends; this one goes on (or begins)."""
     now = clock.now()
-    user = actor.user or sessions.pending_user(request, session, now)
-    if user is None:
-        return to_sign_in(request, lang)
     accounts.change_password(
         session,
         settings=request.app.state.settings,

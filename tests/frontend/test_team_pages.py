@@ -269,7 +269,7 @@ def test_a_guardian_name_on_two_lines_is_refused_beside_the_field(
     refused = post_form(
         web, page, {"guardian_name": "Grace\u2028Hopper"}, action=page + "/declarations"
     )
-    assert refused.status_code == 400 and 'id="guardian_name-error"' in refused.text
+    assert refused.status_code == 422 and 'id="guardian_name-error"' in refused.text
     assert "Use one line of text, without line breaks or control characters." in refused.text
     with new_session(loaded) as session:
         assert session.exec(select(Team)).one().guardian_name is None
