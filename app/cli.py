@@ -136,8 +136,8 @@ def phase_set(
     reason: Annotated[str | None, typer.Option(help="Why, for the audit log")] = None,
 ) -> None:
     """Move a competition to another phase (only along the allowed transitions)."""
+    from app.access.vocabulary import Phase
     from app.competitions import service
-    from app.competitions.lifecycle import Phase
     from app.core.errors import AppError
     from app.core.i18n import gettext
 
@@ -175,8 +175,8 @@ def user_grant(
     competition: Annotated[str | None, typer.Option(help="Slug; not for admin")] = None,
 ) -> None:
     """Grant a role to an existing user (for scripts; audited as the CLI)."""
+    from app.access.vocabulary import Role
     from app.competitions import service as competitions
-    from app.competitions.lifecycle import Role
     from app.core.errors import AppError
     from app.core.i18n import gettext
     from app.identity import service

@@ -14,8 +14,8 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from app.access.vocabulary import Role
 from app.accounts.csrf import csrf_token
-from app.competitions.lifecycle import Role
 from app.core.i18n import LANG_COOKIE, LANGUAGES, translations, translator
 from app.core.security import csp_nonce
 from app.identity.actor import Actor

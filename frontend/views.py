@@ -12,9 +12,10 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from app.access.rules import Permission, publicly
+from app.access.vocabulary import Phase
 from app.competitions import service
 from app.competitions.dependencies import public_competition
-from app.competitions.lifecycle import Action, Phase, Role, may
 from app.competitions.models import Competition
 from app.competitions.schemas import localized
 from app.core.clock import Clock
@@ -67,7 +68,7 @@ def competition_list(session: Session, *, now: datetime, lang: str) -> Page:
     cards, modified = [], []
     for competition in service.list_competitions(session):
         phase = service.phase_of(session, competition=competition, now=now)
-        if not may(Role.PUBLIC, Action.VIEW_COMPETITION, phase):
+        if not publicly(Permission.VIEW_COMPETITION, phase):
             continue
         opens_at = service.schedule(session, competition=competition).get(Phase.OPEN)
         cards.append(

@@ -19,12 +19,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.competitions.lifecycle import Role
+from app.access.vocabulary import Role, Scope
 from app.core.clock import FrozenClock
 from app.core.config import Settings
 from app.core.db import make_engine, new_session
 from app.core.routes import app_routes
-from app.identity.permissions import Scope
 from app.main import create_app
 from tests.conftest import CATALOGUE, DURING_SPRINT, TEST_CLIENT_HOST, load
 from tests.identity.factories import make_user

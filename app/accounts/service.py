@@ -14,6 +14,7 @@ from typing import Literal, NoReturn
 from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session, col, select
 
+from app.access.vocabulary import Role
 from app.accounts import lockout, mails
 from app.accounts.models import AccountToken, PasswordCredential
 from app.accounts.passwords import (
@@ -24,7 +25,6 @@ from app.accounts.passwords import (
     verify_password,
 )
 from app.audit import service as audit
-from app.competitions.lifecycle import Role
 from app.core.config import Settings
 from app.core.db import keep_through_rollback, pk
 from app.core.errors import BadRequest, FieldError, Forbidden

@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from app.competitions.lifecycle import Phase
+from app.access.vocabulary import Phase
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
 Cents = Annotated[StrictInt, Field(ge=0, description="An amount in cents")]

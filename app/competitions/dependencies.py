@@ -7,8 +7,9 @@ from typing import Annotated
 
 from fastapi import Depends, Path
 
+from app.access.rules import Permission, publicly
+from app.access.vocabulary import Phase
 from app.competitions import service
-from app.competitions.lifecycle import Action, Phase, Role, may
 from app.competitions.models import Competition
 from app.core.clock import ClockDep
 from app.core.db import SessionDep
@@ -29,7 +30,7 @@ def public_competition(
     """The competition if the public may see it now (not in draft); 404 otherwise."""
     competition = service.get_competition(session, slug=slug)
     phase = service.phase_of(session, competition=competition, now=clock.now())
-    if not may(Role.PUBLIC, Action.VIEW_COMPETITION, phase):
+    if not publicly(Permission.VIEW_COMPETITION, phase):
         raise NotFound("There is no competition '%(slug)s'.", slug=slug)
     return CompetitionInPhase(competition, phase)
 

@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 from sqlmodel import Session
 
+from app.access.rules import Permission, publicly
+from app.access.vocabulary import Phase
 from app.competitions import ical, service
 from app.competitions.catalogue import IMPACT_ANSWERS
 from app.competitions.catalogue_schemas import EligibilityFile, RubricFile
 from app.competitions.dependencies import PublicCompetition
-from app.competitions.lifecycle import Action, Phase, Role, may
 from app.competitions.models import Competition
 from app.competitions.schemas import (
     ChallengeOut,
@@ -58,9 +59,8 @@ def list_competitions(
     visible = [
         (competition, phase)
         for competition in service.list_competitions(session)
-        if may(
-            Role.PUBLIC,
-            Action.VIEW_COMPETITION,
+        if publicly(
+            Permission.VIEW_COMPETITION,
             phase := service.phase_of(session, competition=competition, now=clock.now()),
         )
     ]

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.access.vocabulary import Phase
 from app.competitions.catalogue_schemas import (
     Attribute,
     Condition,
@@ -18,7 +19,6 @@ from app.competitions.catalogue_schemas import (
     ImpactFile,
     RubricFile,
 )
-from app.competitions.lifecycle import Phase
 from app.competitions.models import Challenge, Competition, Event
 from app.core.i18n import gettext
 from app.core.text import MultiLine

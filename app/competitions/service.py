@@ -9,8 +9,9 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
+from app.access.vocabulary import Phase
 from app.audit import service as audit
-from app.competitions.lifecycle import Override, Phase, can_transition, current_phase
+from app.competitions.lifecycle import Override, can_transition, current_phase
 from app.competitions.models import Challenge, Competition, Event, ScheduledPhase
 from app.core.errors import InvalidTransition, NotFound
 

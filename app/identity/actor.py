@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from app.competitions.lifecycle import Role
+from app.access.vocabulary import Role
 from app.identity.models import User
 
 Grant = tuple[Role, int | None]

@@ -15,11 +15,11 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlmodel import Session
 
+from app.access.rules import RULES, Permission, refusal
 from app.core.clock import ClockDep
 from app.core.db import SessionDep
-from app.core.errors import Forbidden, InsufficientScope, Unauthorized, problem_responses
+from app.core.errors import problem_responses
 from app.identity.actor import ANONYMOUS, Actor
-from app.identity.permissions import RULES, Permission, roles_allow, scope_allows
 
 Authenticator = Callable[[Request, Session, datetime], Actor | None]
 
@@ -44,16 +44,8 @@ def early_check(permission: Permission) -> Callable[[Actor], None]:
     """
 
     def check(actor: ActorDep) -> None:
-        rule = RULES[permission]
-        if actor.kind == "anonymous":
-            raise Unauthorized("Sign in, or send a bearer token, to do this.", error=None)
-        held = frozenset(role for role, _ in actor.grants)
-        if not roles_allow(held, rule):
-            raise Forbidden("Your roles do not allow this.")
-        if actor.scopes is not None and not scope_allows(actor.scopes, rule):
-            raise InsufficientScope(
-                "This token lacks the scope '%(scope)s'.", scope=rule.scope.value
-            )
+        if (error := refusal(actor, permission, anywhere=True)) is not None:
+            raise error
 
     return check
 

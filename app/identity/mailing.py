@@ -7,7 +7,7 @@ from typing import Protocol
 
 from sqlmodel import Session
 
-from app.competitions.lifecycle import Role
+from app.access.vocabulary import Role
 from app.competitions.models import Competition
 from app.core import mail
 from app.core.config import Settings

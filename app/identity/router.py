@@ -7,8 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 from sqlmodel import Session
 
+from app.access import rules
+from app.access.rules import Permission
+from app.access.vocabulary import Role
 from app.competitions import service as competitions
-from app.competitions.lifecycle import Role
 from app.core.clock import ClockDep
 from app.core.db import SessionDep, pk
 from app.core.errors import Forbidden
@@ -18,7 +20,6 @@ from app.identity import service
 from app.identity.actor import Actor
 from app.identity.dependencies import ActorDep, access
 from app.identity.models import User
-from app.identity.permissions import Permission
 from app.identity.schemas import (
     GrantIn,
     InvitationIn,
@@ -52,7 +53,7 @@ def _roles(session: Session, user: User) -> list[RoleOut]:
 @router.get("/me", response_model=MeOut, **access(Permission.READ_OWN_ACCOUNT))
 def read_me(session: SessionDep, actor: ActorDep) -> MeOut:
     """The caller's own account, profile and roles."""
-    service.authorize(actor, Permission.READ_OWN_ACCOUNT)
+    rules.authorize(actor, Permission.READ_OWN_ACCOUNT)
     user = _own_user(actor)
     return MeOut(
         **Profile.model_validate(user, from_attributes=True).model_dump(),
@@ -69,7 +70,7 @@ def read_me(session: SessionDep, actor: ActorDep) -> MeOut:
 def update_profile(body: ProfileIn, session: SessionDep, clock: ClockDep, actor: ActorDep) -> MeOut:
     """Replace the profile: name, language, country of legal residence, sector, organization,
     age bracket. Each is asked only because the eligibility rules need it."""
-    service.authorize(actor, Permission.EDIT_OWN_PROFILE)
+    rules.authorize(actor, Permission.EDIT_OWN_PROFILE)
     service.update_profile(
         session, user=_own_user(actor), changes=body.model_dump(), now=clock.now()
     )
@@ -88,7 +89,7 @@ def move_phase(
     competition = competitions.get_competition(session, slug=slug)
     now = clock.now()
     phase = competitions.phase_of(session, competition=competition, now=now)
-    service.authorize(actor, Permission.MOVE_PHASE, competition=competition, phase=phase)
+    rules.authorize(actor, Permission.MOVE_PHASE, competition=competition, phase=phase)
     if body.phase is None:
         result = competitions.follow_schedule(
             session, competition=competition, now=now, actor=actor.label
@@ -135,7 +136,7 @@ def invite(
     if attempt.replayed is not None:
         return attempt.replayed
     competition = competitions.get_competition(session, slug=slug)
-    service.authorize(actor, Permission.INVITE_STAFF, competition=competition)
+    rules.authorize(actor, Permission.INVITE_STAFF, competition=competition)
     invitation, _ = service.invite(
         session,
         settings=request.app.state.settings,
@@ -168,7 +169,7 @@ def accept_invitation(
     actor: ActorDep,
 ) -> RoleOut:
     """Take the role an invitation offers; it must be addressed to the caller's e-mail."""
-    service.authorize(actor, Permission.ACCEPT_INVITATION)
+    rules.authorize(actor, Permission.ACCEPT_INVITATION)
     grant = service.accept_invitation(session, code=code, user=_own_user(actor), now=clock.now())
     slug = (
         competitions.get_competition_by_id(session, competition_id=grant.competition_id).slug
@@ -183,7 +184,7 @@ def list_users(
     session: SessionDep, actor: ActorDep, paging: PageDep, response: Response
 ) -> list[UserOut]:
     """Every user with their roles (the total is in the X-Total-Count header)."""
-    service.authorize(actor, Permission.READ_USERS)
+    rules.authorize(actor, Permission.READ_USERS)
     users, total = service.list_users(session, offset=paging.offset, limit=paging.per_page)
     response.headers["X-Total-Count"] = str(total)
     return [_user_out(session, user) for user in users]
@@ -199,7 +200,7 @@ def grant(
 ) -> UserOut:
     """Grant a role: admin platform-wide, judge or organizer in a competition (not to a member
     of one of its teams: staff do not compete)."""
-    service.authorize(actor, Permission.MANAGE_USERS)
+    rules.authorize(actor, Permission.MANAGE_USERS)
     user = service.get_user(session, user_id=user_id)
     competition = (
         competitions.get_competition(session, slug=body.competition) if body.competition else None
@@ -229,7 +230,7 @@ def revoke(
     competition: Annotated[str | None, Query(max_length=80)] = None,
 ) -> UserOut:
     """Take a role away."""
-    service.authorize(actor, Permission.MANAGE_USERS)
+    rules.authorize(actor, Permission.MANAGE_USERS)
     user = service.get_user(session, user_id=user_id)
     where = competitions.get_competition(session, slug=competition) if competition else None
     found = service.find_grant(session, user=user, role=role, competition=where)
@@ -244,7 +245,7 @@ def revoke(
 )
 def end_sessions(user_id: int, session: SessionDep, clock: ClockDep, actor: ActorDep) -> Response:
     """Sign the user out of every browser session."""
-    service.authorize(actor, Permission.MANAGE_USERS)
+    rules.authorize(actor, Permission.MANAGE_USERS)
     service.end_sessions(
         session, user=service.get_user(session, user_id=user_id), now=clock.now(), actor=actor.label
     )

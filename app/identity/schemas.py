@@ -8,14 +8,14 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
+from app.access.vocabulary import Phase, Role
 from app.competitions.catalogue_schemas import country_codes
-from app.competitions.lifecycle import Phase, Role
 from app.core.i18n import N_
 from app.core.text import MultiLine, SingleLine, not_blank, refuse
 
 
 class StaffRole(StrEnum):
-    """The roles an invitation grants (``app.identity.service.STAFF_ROLES``)."""
+    """The roles an invitation grants (``app.access.vocabulary.STAFF_ROLES``)."""
 
     JUDGE = Role.JUDGE.value
     ORGANIZER = Role.ORGANIZER.value

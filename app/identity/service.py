@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
+from app.access.vocabulary import STAFF_ROLES, Role
 from app.accounts.models import BrowserSession
 from app.audit import service as audit
-from app.competitions.lifecycle import Phase, Role
 from app.competitions.models import Competition
 from app.core.config import Settings
 from app.core.db import pk
@@ -19,20 +19,15 @@ from app.core.errors import (
     BadRequest,
     Conflict,
     Forbidden,
-    InsufficientScope,
     NotFound,
-    PhaseForbids,
-    Unauthorized,
 )
 from app.identity import mailing
 from app.identity.actor import Actor, Grant, Via
 from app.identity.models import Invitation, RoleGrant, User
-from app.identity.permissions import RULES, Permission, phase_allows, roles_allow, scope_allows
 from app.teams.exceptions import StaffCannotCompete
 from app.teams.models import Team, TeamMember
 
 INVITATION_LIFETIME = timedelta(days=7)
-STAFF_ROLES = frozenset({Role.JUDGE, Role.ORGANIZER})
 
 
 def normalize_email(email: str) -> str:
@@ -42,29 +37,6 @@ def normalize_email(email: str) -> str:
 def token_digest(token: str) -> str:
     """How single-use secrets (invitations, e-mail links, tokens) are stored: SHA-256 only."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def authorize(
-    actor: Actor,
-    permission: Permission,
-    *,
-    competition: Competition | None = None,
-    phase: Phase | None = None,
-) -> None:
-    """Raise unless ``actor`` may exercise ``permission`` (in ``competition``, in ``phase``)."""
-    rule = RULES[permission]
-    if actor.kind == "anonymous":
-        raise Unauthorized("Sign in, or send a bearer token, to do this.", error=None)
-    roles = actor.roles_in(competition.id if competition else None)
-    if not roles_allow(roles, rule):
-        raise Forbidden("Your roles do not allow this.")
-    if actor.scopes is not None and not scope_allows(actor.scopes, rule):
-        raise InsufficientScope("This token lacks the scope '%(scope)s'.", scope=rule.scope.value)
-    if not phase_allows(roles, rule, phase):
-        raise PhaseForbids(
-            "Not allowed while the competition is in phase '%(phase)s'.",
-            phase=phase.value if phase else "",
-        )
 
 
 def grants_of(session: Session, *, user: User) -> tuple[Grant, ...]:

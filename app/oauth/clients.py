@@ -11,12 +11,11 @@ from urllib.parse import urlsplit
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from app.access.vocabulary import Role, Scope
 from app.audit import service as audit
-from app.competitions.lifecycle import Role
 from app.competitions.models import Competition
 from app.core.errors import BadRequest, NotFound
 from app.identity.actor import Grant
-from app.identity.permissions import Scope
 from app.identity.service import token_digest
 from app.oauth.models import AccessTokenRecord, OAuthClient, RefreshToken
 

@@ -15,12 +15,12 @@ from sqlalchemy import or_, update
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
+from app.access.vocabulary import Scope
 from app.audit import service as audit
 from app.core.errors import BadRequest, Forbidden, InsufficientScope, NotFound, Unauthorized
 from app.core.i18n import N_
 from app.identity.actor import Actor
 from app.identity.models import User
-from app.identity.permissions import Scope
 from app.identity.service import actor_for_user, token_digest
 from app.oauth.models import PersonalAccessToken
 

@@ -6,14 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
+from app.access.rules import Permission, authorize
 from app.core.clock import ClockDep
 from app.core.db import SessionDep
 from app.core.errors import Forbidden
 from app.identity.actor import Actor
 from app.identity.dependencies import ActorDep, access
 from app.identity.models import User
-from app.identity.permissions import Permission
-from app.identity.service import authorize
 from app.oauth import clients, personal_tokens
 from app.oauth.clients import ClientRegistration, ClientRole
 from app.oauth.schemas import (

@@ -7,10 +7,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
-from app.competitions.lifecycle import Role
+from app.access.vocabulary import Role, Scope
 from app.core.i18n import N_
 from app.core.text import SingleLine, refuse
-from app.identity.permissions import Scope
 from app.oauth.models import OAuthClient, PersonalAccessToken
 
 Name = Annotated[SingleLine, Field(min_length=1, max_length=200)]

@@ -20,11 +20,11 @@ from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from sqlmodel import Session
 from starlette.responses import JSONResponse, Response
 
+from app.access.vocabulary import Scope
 from app.core.config import Settings
 from app.core.errors import REALM
 from app.core.i18n import DEFAULT_LANGUAGE
 from app.identity.models import User
-from app.identity.permissions import Scope
 from app.identity.service import token_digest
 from app.oauth import clients, store, tokens
 from app.oauth.adapters import ClientAdapter, HttpRequest, PlatformRequest

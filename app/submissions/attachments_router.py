@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import Response
 
+from app.access.rules import Permission
 from app.core.clock import ClockDep
 from app.core.db import SessionDep, pk
 from app.core.idempotency import Attempt, IdempotencyKeyHeader, upload
 from app.identity.dependencies import ActorDep, access
-from app.identity.permissions import Permission
 from app.submissions import attachments, states, storage
 from app.submissions.dependencies import Editing, Id, Readable, account_of, entry_for
 from app.submissions.models import Attachment

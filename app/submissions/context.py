@@ -15,16 +15,16 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from app.access import rules as access
+from app.access.rules import Permission
+from app.access.vocabulary import Phase
 from app.audit import service as audit
 from app.competitions import service as competitions
 from app.competitions.catalogue_schemas import FormFile
-from app.competitions.lifecycle import Phase
 from app.competitions.models import Challenge, Competition
 from app.core.errors import AppError, DeadlinePassed, NotFound
-from app.identity import service as identity
 from app.identity.actor import Actor
 from app.identity.models import User
-from app.identity.permissions import Permission
 from app.submissions.models import DeadlineExtension, Submission
 from app.teams import service as teams
 from app.teams.models import Team, TeamMember
@@ -140,7 +140,7 @@ def authorize(context: TeamContext, actor: Actor, permission: Permission, now: d
     any role or phase rule."""
     if permission in ENTRY_CHANGES and context.phase is Phase.CLOSED:
         require_open(context, now)
-    identity.authorize(actor, permission, competition=context.competition, phase=context.phase)
+    access.authorize(actor, permission, competition=context.competition, phase=context.phase)
 
 
 def allowed(context: TeamContext, actor: Actor, permission: Permission, now: datetime) -> bool:

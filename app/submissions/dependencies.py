@@ -17,13 +17,13 @@ from typing import Annotated
 from fastapi import Depends, Path
 from sqlmodel import Session
 
+from app.access.rules import Permission
 from app.core.clock import ClockDep
 from app.core.db import SessionDep
 from app.core.errors import Forbidden
 from app.identity.actor import Actor
 from app.identity.dependencies import ActorDep
 from app.identity.models import User
-from app.identity.permissions import Permission
 from app.submissions import context as entries
 from app.submissions.context import EntryContext, TeamContext
 from app.teams import service as teams

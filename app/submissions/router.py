@@ -16,6 +16,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 from sqlmodel import Session
 
+from app.access.rules import Permission
 from app.core.clock import ClockDep
 from app.core.db import SessionDep, pk
 from app.core.errors import (
@@ -28,7 +29,6 @@ from app.core.http import LangDep
 from app.core.idempotency import Attempt, IdempotencyKeyHeader
 from app.core.text import UnicodeJson, UnicodeKey
 from app.identity.dependencies import ActorDep, access
-from app.identity.permissions import Permission
 from app.submissions import attachments_router, impact, receipts, service, states
 from app.submissions.context import EntryContext, local_time, with_entry
 from app.submissions.dependencies import Editing, Id, Readable, account_of, entry_for, team_for

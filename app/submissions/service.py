@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from app.access.rules import Permission
 from app.competitions import service as competitions
 from app.competitions.catalogue_schemas import FormFile
 from app.competitions.models import Challenge, Competition
@@ -29,7 +30,6 @@ from app.core.errors import (
 from app.core.i18n import N_
 from app.identity.actor import Actor
 from app.identity.models import User
-from app.identity.permissions import Permission
 from app.submissions import impact, receipts, validation
 from app.submissions.context import (
     EntryContext,

@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 from sqlmodel import Session
 
+from app.access.rules import Permission
 from app.competitions import service as competitions
 from app.core.clock import ClockDep
 from app.core.db import SessionDep, pk
 from app.core.idempotency import Attempt, IdempotencyKeyHeader
 from app.identity.dependencies import ActorDep, access
-from app.identity.permissions import Permission
 from app.teams import eligibility, reasons, service
 from app.teams.models import Team
 from app.teams.schemas import (

@@ -13,10 +13,12 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from app.access import rules as access
+from app.access.rules import Permission
+from app.access.vocabulary import STAFF_ROLES, Role
 from app.audit import service as audit
 from app.competitions import service as competitions
 from app.competitions.catalogue_schemas import EligibilityFile
-from app.competitions.lifecycle import Role
 from app.competitions.models import Competition
 from app.core import text
 from app.core.config import Settings
@@ -26,7 +28,6 @@ from app.core.i18n import N_
 from app.identity import service as identity
 from app.identity.actor import Actor
 from app.identity.models import User
-from app.identity.permissions import Permission
 from app.teams import eligibility, mailing
 from app.teams.exceptions import StaffCannotCompete
 from app.teams.models import EligibilityOverride, Team, TeamInvitation, TeamMember
@@ -100,7 +101,7 @@ def authorize_on_team(
     """``authorize`` in the team's competition, in its current phase."""
     competition = competition_of(session, team=team)
     phase = competitions.phase_of(session, competition=competition, now=now)
-    identity.authorize(actor, permission, competition=competition, phase=phase)
+    access.authorize(actor, permission, competition=competition, phase=phase)
 
 
 def team_for(
@@ -131,7 +132,7 @@ def _as_captain(session: Session, team: Team, by: Actor, now: datetime) -> User:
 
 def _not_staff(by: Actor, competition: Competition) -> None:
     """Staff do not compete: a judge or organizer of the competition is in none of its teams."""
-    if by.roles_in(competition.id) & identity.STAFF_ROLES:
+    if by.roles_in(competition.id) & STAFF_ROLES:
         raise StaffCannotCompete(
             "The competition's judges and organizers cannot be in one of its teams."
         )
@@ -141,7 +142,7 @@ def may_form_team(session: Session, *, competition: Competition, by: Actor, now:
     """Raise unless ``by`` may form a team in ``competition`` now: the permission in its
     current phase, and not being one of its judges or organizers."""
     phase = competitions.phase_of(session, competition=competition, now=now)
-    identity.authorize(by, Permission.FORM_TEAM, competition=competition, phase=phase)
+    access.authorize(by, Permission.FORM_TEAM, competition=competition, phase=phase)
     person(by)
     _not_staff(by, competition)
 

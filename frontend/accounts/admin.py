@@ -11,8 +11,8 @@ from sqlmodel import Session
 
 from app.access import rules as access
 from app.access.rules import Permission
+from app.access.vocabulary import Role
 from app.competitions import service as competitions
-from app.competitions.lifecycle import Role
 from app.competitions.schemas import localized
 from app.core.clock import ClockDep
 from app.core.db import SessionDep

@@ -7,6 +7,8 @@ from typing import Annotated
 from fastapi import Path, Request
 from fastapi.responses import Response
 
+from app.access import rules as access
+from app.access.rules import Permission
 from app.competitions import service as competitions
 from app.competitions.schemas import localized
 from app.core.clock import ClockDep
@@ -14,7 +16,6 @@ from app.core.db import SessionDep
 from app.core.errors import AppError
 from app.core.i18n import N_, translator
 from app.identity import service as identity
-from app.identity.permissions import Permission
 from frontend.accounts.common import Form, form_page, page_router
 from frontend.guards import CurrentUser, PageLang, SignedIn
 from frontend.refusals import on_refusal
@@ -77,7 +78,7 @@ def accept(
 ) -> Response:
     """Take the role: once, before it expires, only by the person it was sent to."""
     _ = translator(lang)
-    identity.authorize(actor, Permission.ACCEPT_INVITATION)
+    access.authorize(actor, Permission.ACCEPT_INVITATION)
     grant = identity.accept_invitation(session, code=code, user=user, now=clock.now())
     competition = competitions.get_competition_by_id(
         session, competition_id=grant.competition_id or 0

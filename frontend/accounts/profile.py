@@ -12,6 +12,8 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlmodel import Session
 
+from app.access import rules as access
+from app.access.rules import Permission
 from app.accounts import service as accounts
 from app.competitions.catalogue_schemas import country_codes
 from app.core.clock import ClockDep
@@ -20,7 +22,6 @@ from app.core.errors import FieldError
 from app.core.i18n import N_, gettext, translator
 from app.identity import service as identity
 from app.identity.models import User
-from app.identity.permissions import Permission
 from app.identity.schemas import AgeBracket, ProfileIn, Sector
 from frontend.accounts.common import Form, form_page, page_router, see_other
 from frontend.guards import CurrentUser, PageLang, SignedIn
@@ -129,7 +130,7 @@ def save_profile(
             strict=True,
         )
     )
-    identity.authorize(actor, Permission.EDIT_OWN_PROFILE)
+    access.authorize(actor, Permission.EDIT_OWN_PROFILE)
     changes = _validated(values, lang)
     identity.update_profile(session, user=user, changes=changes, now=clock.now())
     return see_other(f"/{lang}/account/profile?notice=saved")

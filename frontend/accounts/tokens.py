@@ -10,12 +10,13 @@ from fastapi import Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
+from app.access import rules as access
+from app.access.rules import Permission
+from app.access.vocabulary import Scope
 from app.core.clock import Clock, ClockDep
 from app.core.db import SessionDep
 from app.core.i18n import N_, gettext, translator
-from app.identity import service as identity
 from app.identity.models import User
-from app.identity.permissions import Permission, Scope
 from app.oauth import personal_tokens
 from frontend import formatting as fmt
 from frontend.accounts.common import (
@@ -138,7 +139,7 @@ def create_token(
 ) -> Response:
     """A new token; its secret is on this response only, never stored."""
     now = clock.now()
-    identity.authorize(actor, Permission.MANAGE_OWN_TOKENS)
+    access.authorize(actor, Permission.MANAGE_OWN_TOKENS)
     days = int(expires_in_days) if expires_in_days.isdigit() else 0
     _row, secret = personal_tokens.create_personal_token(
         session, by=actor, name=name, scopes=scopes or [], expires_in_days=days, now=now
@@ -159,6 +160,6 @@ def revoke_token(
     actor: SignedIn,
     user: CurrentUser,
 ) -> Response:
-    identity.authorize(actor, Permission.MANAGE_OWN_TOKENS)
+    access.authorize(actor, Permission.MANAGE_OWN_TOKENS)
     personal_tokens.revoke_personal_token(session, user=user, token_id=token_id, now=clock.now())
     return see_other(f"/{lang}/account/tokens?notice=revoked")

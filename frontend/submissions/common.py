@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from app.access.rules import Permission
 from app.competitions.catalogue import IMPACT_ANSWERS
 from app.competitions.catalogue_schemas import FieldType
 from app.competitions.models import Competition
@@ -17,7 +18,6 @@ from app.core.clock import ClockDep
 from app.core.db import SessionDep
 from app.core.errors import AppError, FieldError, NotFound
 from app.core.i18n import N_, gettext, ngettext
-from app.identity.permissions import Permission
 from app.submissions import impact, service, states, validation
 from app.submissions.context import EntryContext, TeamContext
 from app.submissions.dependencies import Id, entry_for, team_for

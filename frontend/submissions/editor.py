@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
+from app.access.rules import Permission
 from app.competitions.schemas import localized
 from app.core.clock import Clock, ClockDep
 from app.core.db import SessionDep
@@ -19,7 +20,6 @@ from app.core.errors import AppError
 from app.core.i18n import N_, translator
 from app.identity.actor import Actor
 from app.identity.models import User
-from app.identity.permissions import Permission
 from app.submissions import service, states, storage, validation
 from app.submissions.dependencies import account_of, entry_for
 from frontend.accounts.common import Form, form_page, page_router, see_other

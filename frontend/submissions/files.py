@@ -10,12 +10,12 @@ from fastapi import Form as FormField
 from fastapi.responses import JSONResponse, Response
 from sqlmodel import Session
 
+from app.access.rules import Permission
 from app.core.clock import Clock, ClockDep
 from app.core.db import SessionDep
 from app.core.errors import AppError, BadRequest
 from app.core.i18n import N_, translator
 from app.identity.actor import Actor
-from app.identity.permissions import Permission
 from app.submissions import attachments
 from app.submissions.context import EntryContext
 from app.submissions.dependencies import Id, account_of, entry_for

@@ -13,6 +13,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
+from app.access.rules import Permission
 from app.competitions.schemas import localized
 from app.core.clock import Clock, ClockDep
 from app.core.db import SessionDep
@@ -20,7 +21,6 @@ from app.core.errors import AppError, FieldError, NotFound
 from app.core.i18n import N_, translator
 from app.identity.actor import Actor
 from app.identity.models import User
-from app.identity.permissions import Permission
 from app.submissions import impact, receipts, service, states
 from app.submissions.context import EntryContext
 from app.submissions.dependencies import account_of, entry_for

@@ -9,13 +9,13 @@ from fastapi import Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
+from app.access.rules import Permission
 from app.competitions import service as competitions
 from app.competitions.schemas import localized
 from app.core.clock import ClockDep
 from app.core.db import SessionDep
 from app.core.errors import AppError
 from app.core.i18n import translator
-from app.identity.permissions import Permission
 from app.submissions import service, validation
 from app.submissions.context import TeamContext, authorize
 from app.submissions.dependencies import account_of

@@ -8,13 +8,13 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.responses import Response
 
+from app.access.rules import Permission
 from app.accounts.csrf import csrf_token
 from app.competitions.dependencies import public_competition
 from app.competitions.models import Competition
 from app.core.clock import ClockDep
 from app.core.db import SessionDep
 from app.core.errors import AppError, NotFound
-from app.identity.permissions import Permission
 from app.teams import service as teams
 from app.teams.models import Team
 from frontend import guards

@@ -7,12 +7,12 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from app.access.rules import Permission
 from app.competitions.models import Challenge, Competition
 from app.competitions.schemas import localized
 from app.core.db import pk
 from app.core.i18n import gettext, translator
 from app.identity.actor import Actor
-from app.identity.permissions import Permission
 from app.submissions import context as entries
 from app.submissions import service as submissions
 from app.submissions import states

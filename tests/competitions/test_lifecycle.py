@@ -4,15 +4,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from app.access.vocabulary import Phase
 from app.competitions.lifecycle import (
     TRANSITIONS,
-    Action,
     Override,
-    Phase,
-    Role,
     can_transition,
     current_phase,
-    may,
     next_scheduled,
     scheduled_phase,
 )
@@ -73,28 +70,6 @@ def test_transitions() -> None:
 def test_next_scheduled() -> None:
     assert next_scheduled(SCHEDULE, T0 + timedelta(days=1)) == (Phase.OPEN, SCHEDULE[Phase.OPEN])
     assert next_scheduled(SCHEDULE, T0 + timedelta(days=500)) is None
-
-
-@pytest.mark.parametrize(
-    ("role", "action", "phase", "allowed"),
-    [
-        (Role.PARTICIPANT, Action.EDIT_SUBMISSION, Phase.OPEN, True),
-        (Role.PARTICIPANT, Action.EDIT_SUBMISSION, Phase.CLOSED, False),
-        (Role.JUDGE, Action.EDIT_SUBMISSION, Phase.OPEN, False),
-        (Role.JUDGE, Action.SCORE_ENTRY, Phase.JUDGING, True),
-        (Role.JUDGE, Action.SCORE_ENTRY, Phase.PITCH, True),
-        (Role.JUDGE, Action.SCORE_ENTRY, Phase.OPEN, False),
-        (Role.ORGANIZER, Action.ANNOUNCE_RESULTS, Phase.DELIBERATION, True),
-        (Role.ORGANIZER, Action.ANNOUNCE_RESULTS, Phase.JUDGING, False),
-        (Role.PUBLIC, Action.VIEW_COMPETITION, Phase.DRAFT, False),
-        (Role.PUBLIC, Action.VIEW_COMPETITION, Phase.OPEN, True),
-        (Role.ORGANIZER, Action.VIEW_COMPETITION, Phase.DRAFT, True),
-        (Role.PUBLIC, Action.VIEW_RESULTS, Phase.DELIBERATION, False),
-        (Role.PUBLIC, Action.VIEW_RESULTS, Phase.ANNOUNCED_RESULTS, True),
-    ],
-)
-def test_may(role: Role, action: Action, phase: Phase, allowed: bool) -> None:
-    assert may(role, action, phase) is allowed
 
 
 @given(

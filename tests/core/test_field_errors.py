@@ -17,7 +17,7 @@ from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from app.competitions.lifecycle import Role
+from app.access.vocabulary import Role
 from app.core.i18n import LOCALES_DIR
 from tests.submissions.factories import CHALLENGE
 from tests.teams.factories import G7, TEAMS, form, person

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from app.competitions.lifecycle import Role
+from app.access.vocabulary import Role
 from app.core.clock import FrozenClock
 from app.core.db import new_session
 from tests.oauth.conftest import client_token, register

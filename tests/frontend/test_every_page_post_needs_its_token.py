@@ -19,8 +19,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlmodel import SQLModel, select
 
+from app.access.vocabulary import Role
 from app.audit import service as audit
-from app.competitions.lifecycle import Role
 from app.core.clock import FrozenClock
 from app.core.config import Settings
 from app.core.db import SessionDep, new_session

@@ -13,9 +13,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from app.access.vocabulary import Role
 from app.accounts import service as accounts
 from app.competitions import service as competitions
-from app.competitions.lifecycle import Role
 from app.core.clock import FrozenClock
 from app.core.db import new_session
 from app.identity import service as identity

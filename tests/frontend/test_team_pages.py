@@ -13,10 +13,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from app.access.vocabulary import Role
 from app.accounts import service as accounts
 from app.audit.models import AuditRecord
 from app.competitions import service as competitions
-from app.competitions.lifecycle import Role
 from app.core.clock import FrozenClock
 from app.core.db import new_session
 from app.identity import service as identity

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from app.access.vocabulary import Role
 from app.competitions import service as competitions
-from app.competitions.lifecycle import Role
 from app.core.db import new_session
 from app.identity import service
 from app.identity.models import User

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from app.competitions.lifecycle import Role
+from app.access.vocabulary import Role
 from tests.teams.factories import G7, person
 
 PROFILE = {"name": "Ada", "preferred_language": "fr", "country_of_residence": "CA"}

@@ -1,4 +1,5 @@
-"""The one authorization gate: identity (401), roles (403), token scope (403), phase (409)."""
+"""The one authorization gate (``app.access.rules``): identity (401), roles (403), token scope
+(403), phase (409)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from app.access import rules
+from app.access.rules import RULES, Permission
+from app.access.vocabulary import JUDGING_PHASES, Phase, Role, Scope
 from app.audit.models import AuditRecord
 from app.competitions import service as competitions
-from app.competitions.lifecycle import Phase, Role
 from app.core.config import Settings
 from app.core.db import new_session
 from app.core.errors import (
@@ -25,7 +28,6 @@ from app.core.errors import (
 from app.identity import service
 from app.identity.actor import ANONYMOUS
 from app.identity.models import RoleGrant
-from app.identity.permissions import RULES, Permission
 from tests.conftest import DURING_SPRINT, SMALL_COMPETITION, load
 from tests.identity.factories import actor, make_user
 
@@ -50,7 +52,7 @@ def test_every_permission_has_a_rule() -> None:
 
 def test_anonymous_must_authenticate(loaded: Engine) -> None:
     with pytest.raises(Unauthorized) as caught:
-        service.authorize(ANONYMOUS, Permission.READ_OWN_ACCOUNT)
+        rules.authorize(ANONYMOUS, Permission.READ_OWN_ACCOUNT)
     # RFC 6750 section 3.1: a request without credentials is challenged without an error code.
     assert caught.value.headers["WWW-Authenticate"] == 'Bearer realm="govai"'
 
@@ -70,44 +72,37 @@ def test_moving_the_g7_phase(loaded: Engine, people: dict, who: str, allowed: bo
         g7 = competitions.get_competition(session, slug="g7-govai-2025")
         caller = actor(session, people[who])
         if allowed:
-            service.authorize(caller, Permission.MOVE_PHASE, competition=g7, phase=Phase.OPEN)
+            rules.authorize(caller, Permission.MOVE_PHASE, competition=g7, phase=Phase.OPEN)
         else:
             with pytest.raises(Forbidden):
-                service.authorize(caller, Permission.MOVE_PHASE, competition=g7, phase=Phase.OPEN)
+                rules.authorize(caller, Permission.MOVE_PHASE, competition=g7, phase=Phase.OPEN)
 
 
 def test_a_token_is_bounded_by_its_scopes(loaded: Engine, people: dict) -> None:  # type: ignore[type-arg]
     with new_session(loaded) as session:
         g7 = competitions.get_competition(session, slug="g7-govai-2025")
         read_only = actor(session, people["organizer"], frozenset({"read"}))
-        service.authorize(read_only, Permission.READ_COMPETITION_ADMIN, competition=g7)
+        rules.authorize(read_only, Permission.READ_COMPETITION_ADMIN, competition=g7)
         with pytest.raises(InsufficientScope) as caught:
-            service.authorize(read_only, Permission.MOVE_PHASE, competition=g7, phase=Phase.OPEN)
+            rules.authorize(read_only, Permission.MOVE_PHASE, competition=g7, phase=Phase.OPEN)
         assert caught.value.headers["WWW-Authenticate"].endswith('scope="organize"')
         # A scope never adds a role: a participant's organize-scoped token is still refused.
         participant = actor(session, people["participant"], frozenset({"organize", "admin"}))
         with pytest.raises(Forbidden):
-            service.authorize(participant, Permission.MOVE_PHASE, competition=g7, phase=Phase.OPEN)
+            rules.authorize(participant, Permission.MOVE_PHASE, competition=g7, phase=Phase.OPEN)
 
 
 def test_phase_rules_apply_after_roles(loaded: Engine, people: dict, monkeypatch) -> None:  # type: ignore[no-untyped-def,type-arg]
-    from app.identity import permissions
-
-    rule = permissions.Rule(
-        frozenset({Role.JUDGE}),
-        permissions.Scope.JUDGE,
-        writes=True,
-        action=permissions.Action.SCORE_ENTRY,
-    )
-    monkeypatch.setitem(permissions.RULES, Permission.READ_COMPETITION_ADMIN, rule)  # a stand-in
+    rule = rules.Rule(frozenset({Role.JUDGE}), Scope.JUDGE, writes=True, phases=JUDGING_PHASES)
+    monkeypatch.setitem(rules.RULES, Permission.READ_COMPETITION_ADMIN, rule)  # a stand-in
     with new_session(loaded) as session:
         g7 = competitions.get_competition(session, slug="g7-govai-2025")
         judge = actor(session, people["judge"])
-        service.authorize(
+        rules.authorize(
             judge, Permission.READ_COMPETITION_ADMIN, competition=g7, phase=Phase.JUDGING
         )
         with pytest.raises(PhaseForbids):
-            service.authorize(
+            rules.authorize(
                 judge, Permission.READ_COMPETITION_ADMIN, competition=g7, phase=Phase.OPEN
             )
 

@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func
 from sqlmodel import SQLModel, select
 
+from app.access.vocabulary import Role
 from app.accounts import service as accounts
-from app.competitions.lifecycle import Role
 from app.core.clock import FrozenClock
 from app.core.config import Settings
 from app.core.db import new_session

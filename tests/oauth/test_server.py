@@ -11,11 +11,11 @@ from joserfc.jwk import KeySet
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from app.access.vocabulary import Scope
 from app.audit.models import AuditRecord
 from app.core.clock import FrozenClock
 from app.core.config import Settings
 from app.core.db import new_session
-from app.identity.permissions import Scope
 from app.identity.service import token_digest
 from app.oauth.models import OAuthClient
 from app.oauth.personal_tokens import issue_personal_token

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from app.competitions.lifecycle import Role
+from app.access.vocabulary import Role
 from app.core.clock import FrozenClock
 from app.core.db import new_session
 from app.identity import service as identity

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
 
-from app.competitions.lifecycle import Role
+from app.access.vocabulary import Role
 from app.core.clock import FrozenClock
 from tests.submissions.factories import complete_answers, draft, finalize
 from tests.teams.factories import form, person

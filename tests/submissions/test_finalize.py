@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func
 from sqlmodel import select
 
-from app.competitions.lifecycle import Role
+from app.access.vocabulary import Role
 from app.core.clock import FrozenClock
 from app.core.config import Settings
 from app.core.db import new_session

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from app.competitions.lifecycle import Role
+from app.access.vocabulary import Role
 from tests.submissions.factories import (
     IMPACT_ANSWERS,
     complete_answers,

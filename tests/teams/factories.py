@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
+from app.access.vocabulary import Role
 from app.audit.models import AuditRecord
-from app.competitions.lifecycle import Role
 from app.core.db import new_session
 from app.identity import service
 from app.oauth.personal_tokens import issue_personal_token

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from app.competitions.lifecycle import Role
+from app.access.vocabulary import Role
 from tests.teams.factories import audit_actions, form, person, team_of
 
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from app.competitions.lifecycle import Role
+from app.access.vocabulary import Role
 from app.core.clock import FrozenClock
 from app.core.config import Settings
 from tests.teams.factories import TEAMS, audit_actions, form, invite_code, join, person, team_of

@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from app.access.vocabulary import Role
 from app.competitions import service as competitions
-from app.competitions.lifecycle import Role
 from app.core.config import Settings
 from app.core.db import new_session
 from app.core.errors import AppError, FieldError, Forbidden, PhaseForbids

@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from app.access.vocabulary import Role
 from app.competitions import service as competitions
-from app.competitions.lifecycle import Role
 from app.core.config import Settings
 from app.core.db import new_session
 from app.identity import service as identity
