@@ -122,34 +122,44 @@ def local_time(at: datetime, competition: Competition) -> str:
     return at.astimezone(ZoneInfo(competition.timezone)).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
+def closed(context: TeamContext, now: datetime) -> DeadlinePassed | None:
+    """The refusal of a change to the team's entries at and after ``closes_at`` (one second
+    before is still in time), or None. The one place this rule lives."""
+    if now < context.closes_at:
+        return None
+    return DeadlinePassed(
+        "The deadline was %(utc)s UTC (%(local)s, %(zone)s).",
+        utc=context.closes_at.strftime("%Y-%m-%d %H:%M:%S"),
+        local=local_time(context.closes_at, context.competition),
+        zone=context.competition.timezone,
+    )
+
+
 def require_open(context: TeamContext, now: datetime) -> None:
-    """Refuse a change to the team's entries at and after ``closes_at``; one second before is
-    still in time. The one place this rule lives."""
-    if now >= context.closes_at:
-        raise DeadlinePassed(
-            "The deadline was %(utc)s UTC (%(local)s, %(zone)s).",
-            utc=context.closes_at.strftime("%Y-%m-%d %H:%M:%S"),
-            local=local_time(context.closes_at, context.competition),
-            zone=context.competition.timezone,
-        )
+    if (error := closed(context, now)) is not None:
+        raise error
+
+
+def refusal(
+    context: TeamContext, actor: Actor, permission: Permission, now: datetime
+) -> AppError | None:
+    """Why ``actor`` may not exercise ``permission`` on the team now, or None. A change to an
+    entry after the team's window is refused as the deadline having passed (409 naming it),
+    before any role or phase rule."""
+    late = permission in ENTRY_CHANGES and context.phase is Phase.CLOSED
+    if late and (error := closed(context, now)) is not None:
+        return error
+    return access.refusal(actor, permission, competition=context.competition, phase=context.phase)
 
 
 def authorize(context: TeamContext, actor: Actor, permission: Permission, now: datetime) -> None:
-    """Raise unless ``actor`` may exercise ``permission`` on the team now. A change to an entry
-    after the team's window is refused as the deadline having passed (409 naming it), before
-    any role or phase rule."""
-    if permission in ENTRY_CHANGES and context.phase is Phase.CLOSED:
-        require_open(context, now)
-    access.authorize(actor, permission, competition=context.competition, phase=context.phase)
+    if (error := refusal(context, actor, permission, now)) is not None:
+        raise error
 
 
 def allowed(context: TeamContext, actor: Actor, permission: Permission, now: datetime) -> bool:
     """``authorize`` as a boolean, for showing or hiding an action."""
-    try:
-        authorize(context, actor, permission, now)
-    except AppError:
-        return False
-    return True
+    return refusal(context, actor, permission, now) is None
 
 
 def audit_entry(

@@ -36,7 +36,7 @@ from app.submissions.context import (
     TeamContext,
     allowed,
     audit_entry,
-    authorize,
+    closed,
     extension_of,
     require_open,
 )
@@ -96,37 +96,37 @@ def _check(competition: Competition, answers: dict[str, Any], slugs: dict[str, C
         raise FieldError(problems)
 
 
-def refuse_start(
+def start_refusal(
     session: Session,
     *,
     context: TeamContext,
     user: User,
     now: datetime,
     challenge: Challenge | None = None,
-) -> None:
-    """Raise unless ``user`` may start an entry now (for ``challenge``, when named): a member of
-    the team, before its deadline, with an entry to spare and none yet for that challenge."""
-    member_or_refuse(context, user)
-    require_open(context, now)
+) -> AppError | None:
+    """Why ``user`` may not start an entry now (for ``challenge``, when named), or None: a
+    member of the team, before its deadline, with an entry to spare and none yet for that
+    challenge may."""
+    if not context.is_member(user):
+        return NotFound("There is no team %(id)s.", id=context.team.id)
+    if (error := closed(context, now)) is not None:
+        return error
     active = [s for s in entries_of(session, team=context.team) if s.status in ACTIVE]
     if challenge is not None and any(s.challenge_id == challenge.id for s in active):
-        raise Conflict("This team already has an entry for this problem statement.")
+        return Conflict("This team already has an entry for this problem statement.")
     if len(active) >= context.competition.max_challenges_per_team:
-        raise Conflict(
+        return Conflict(
             "A team enters at most %(limit)s problem statement(s).",
             limit=context.competition.max_challenges_per_team,
         )
+    return None
 
 
 def can_start(session: Session, *, context: TeamContext, actor: Actor, now: datetime) -> bool:
     """Whether ``actor`` may start an entry now: what ``create`` would accept, as a boolean."""
     if actor.user is None or not allowed(context, actor, Permission.EDIT_SUBMISSION, now):
         return False
-    try:
-        refuse_start(session, context=context, user=actor.user, now=now)
-    except AppError:
-        return False
-    return True
+    return start_refusal(session, context=context, user=actor.user, now=now) is None
 
 
 def create(
@@ -150,7 +150,8 @@ def create(
         raise FieldError(N_("This field is required."), field=field)
     challenge = slugs[answers[field]]
     teams.get_team(session, team_id=pk(team), lock=True)  # serializes drafts of one team
-    refuse_start(session, context=context, user=user, now=now, challenge=challenge)
+    if error := start_refusal(session, context=context, user=user, now=now, challenge=challenge):
+        raise error
     submission = Submission(
         team_id=pk(team),
         competition_id=pk(competition),
@@ -227,23 +228,25 @@ def _version_of_tag(tag: str) -> int | None:
     return int(tag) if tag.isdigit() and len(tag) < 10 else None
 
 
-def writable(context: EntryContext, now: datetime) -> None:
-    """Refuse a change to a withdrawn entry, or after the team's deadline."""
+def change_refusal(context: EntryContext, now: datetime) -> AppError | None:
+    """A withdrawn entry, or the team's deadline passed: why the entry cannot change, or None."""
     if context.submission.status not in ACTIVE:
-        raise Conflict("This entry was withdrawn; it cannot be changed.")
-    require_open(context, now)
+        return Conflict("This entry was withdrawn; it cannot be changed.")
+    return closed(context, now)
+
+
+def writable(context: EntryContext, now: datetime) -> None:
+    if (error := change_refusal(context, now)) is not None:
+        raise error
 
 
 def can_change(context: EntryContext, actor: Actor, now: datetime) -> bool:
     """Whether ``actor`` may change the entry now: the checks a change makes, as a boolean."""
     if not context.is_member(actor.user):
         return False
-    try:
-        authorize(context, actor, Permission.EDIT_SUBMISSION, now)
-        writable(context, now)
-    except AppError:
+    if not allowed(context, actor, Permission.EDIT_SUBMISSION, now):
         return False
-    return True
+    return change_refusal(context, now) is None
 
 
 def save(
