@@ -5,7 +5,8 @@ whenever the id does (sign-in, sign-out), a visitor who only fills a form gets a
 row, and neither the cookie's digest in the database nor the token leads from one to the other.
 
 Every form that changes something carries ``csrf_token(request)`` in a hidden field named
-``csrf_token`` and checks it with ``verify_form_token`` before anything else. JSON API calls
+``csrf_token``; every page POST has it checked by ``verify_form_token`` before its endpoint
+runs (``frontend.refusals``, which ``PageRoute`` puts around each one). JSON API calls
 made with the session cookie send it in the ``X-CSRF-Token`` header (checked by the session
 authenticator, app.accounts.sessions).
 """
