@@ -64,7 +64,8 @@ def on_refusal(render: Callable[..., Response]) -> Callable[[Endpoint], Endpoint
 def guarded(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     """``endpoint`` behind the CSRF check and the one refusal handler (see the module)."""
     request_name = _parameter_of_type(endpoint, Request)
-    session_name = _parameter_of_type(endpoint, Session, required=False)
+    # The request's session, to roll back: required, so no page can refuse and still commit.
+    session_name = _parameter_of_type(endpoint, Session)
 
     @functools.wraps(endpoint)
     async def guarded_endpoint(**kwargs: Any) -> Any:
@@ -76,7 +77,7 @@ def guarded(endpoint: Callable[..., Any]) -> Callable[..., Any]:
                 return await endpoint(**kwargs)
             return await run_in_threadpool(endpoint, **kwargs)
         except AppError as exc:
-            session = kwargs.get(session_name) if session_name else None
+            session: Session = kwargs[session_name]
             return await run_in_threadpool(_refused, endpoint, kwargs, request, session, sent, exc)
 
     # Annotations resolved in the endpoint's module, whatever FastAPI does with ``__wrapped__``.
@@ -88,12 +89,11 @@ def _refused(
     endpoint: Callable[..., Any],
     kwargs: dict[str, Any],
     request: Request,
-    session: Session | None,
+    session: Session,
     sent: FormData,
     exc: AppError,
 ) -> Response:
-    if session is not None:
-        refuse(session)
+    refuse(session)
     lang = str(request.path_params.get("lang", ""))
     lang = lang if lang in LANGUAGES else request.state.lang
     form = refused(lang, exc, sent_values(sent))
@@ -143,13 +143,11 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _parameter_of_type(endpoint: Callable[..., Any], kind: type, *, required: bool = True) -> str:
+def _parameter_of_type(endpoint: Callable[..., Any], kind: type) -> str:
     """The name of ``endpoint``'s parameter annotated ``kind`` (``Annotated`` aliases too)."""
     hints = get_type_hints(endpoint)
     for name in inspect.signature(endpoint).parameters:
         hint = hints.get(name)
         if isinstance(hint, type) and issubclass(hint, kind):
             return name
-    if required:
-        raise TypeError(f"the page POST {endpoint.__qualname__} must take a {kind.__name__}")
-    return ""
+    raise TypeError(f"the page POST {endpoint.__qualname__} must take a {kind.__name__}")
