@@ -29,6 +29,7 @@ from app.core.migrations import upgrade
 from app.identity import service as identity
 from app.oauth.personal_tokens import issue_personal_token
 from app.submissions import attachments
+from app.submissions import context as entries
 from app.submissions import service as submissions
 from app.teams import service as teams
 from tests.submissions.factories import LONG_FIELDS, complete_answers
@@ -141,21 +142,17 @@ def _entry(session: Session, settings: Settings, n: int, size: int) -> Entry:
         now=now,
     )
     competition = competitions.get_competition(session, slug=G7)
-    label = f"user:{user.id}"
     by = identity.actor_for_user(session, user=user, scopes=None, via="session")
     team = teams.create_team(session, competition=competition, name=f"Team {n}", now=now, by=by)
-    submission, _ = submissions.create(
-        session, team=team, user=user, answers=answers(n), now=now, actor=label
-    )
+    context = entries.team_context(session, team=team, now=now)
+    submission, _ = submissions.create(session, context=context, by=by, answers=answers(n), now=now)
     attachments.add(
         session,
-        submission=submission,
-        team=team,
-        user=user,
+        context=entries.with_entry(session, context, submission),
+        by=by,
         source=io.BytesIO(pdf(size)),
         filename=f"plan-{n}.pdf",
         settings=settings,
         now=now,
-        actor=label,
     )
     return Entry(team_id=team.id or 0, submission_id=submission.id or 0, token=token)

@@ -10,15 +10,16 @@ from typing import BinaryIO
 
 from sqlmodel import Session, col, select
 
+from app.access.rules import Permission
 from app.accounts import ratelimit
 from app.core.config import Settings
 from app.core.db import pk
 from app.core.errors import Conflict, NotFound
 from app.core.i18n import N_
-from app.identity.models import User
+from app.identity.actor import Actor
 from app.submissions import context as entries
 from app.submissions import service, states, storage
-from app.submissions.context import EntryContext
+from app.submissions.context import EntryContext, authorize, person_of
 from app.submissions.models import Attachment, Receipt
 
 
@@ -26,12 +27,11 @@ def add(
     session: Session,
     *,
     context: EntryContext,
-    user: User,
+    by: Actor,
     source: BinaryIO,
     filename: str | None,
     settings: Settings,
     now: datetime,
-    actor: str,
 ) -> Attachment:
     """Store the file (see :mod:`app.submissions.storage`) and record it on the entry, under
     the same rules as editing the draft and within the competition's limits: per file, files
@@ -39,6 +39,8 @@ def add(
     The caller holds the entry's lock, so two uploads at once cannot both take the last room.
     Each accepted upload counts against the uploader's rate limit (429). Audited.
     """
+    user = person_of(by)
+    authorize(context, by, Permission.EDIT_SUBMISSION, now)
     submission, competition = context.submission, context.competition
     service.member_or_refuse(context, user)
     service.writable(context, now)
@@ -84,7 +86,7 @@ def add(
         "size": row.size,
     }
     entries.audit_entry(
-        session, context, "submission.attachment_added", now=now, actor=actor, payload=payload
+        session, context, "submission.attachment_added", now=now, actor=by.label, payload=payload
     )
     return row
 
@@ -93,13 +95,14 @@ def remove(
     session: Session,
     *,
     context: EntryContext,
-    user: User,
+    by: Actor,
     attachment_id: int,
     now: datetime,
-    actor: str,
 ) -> None:
     """Take a file off the entry, under the same rules as editing the draft. The blob stays in
     the store (other entries, or an earlier receipt, may name the same bytes). Audited."""
+    user = person_of(by)
+    authorize(context, by, Permission.EDIT_SUBMISSION, now)
     submission = context.submission
     service.member_or_refuse(context, user)
     row = session.get(Attachment, attachment_id)
@@ -112,7 +115,7 @@ def remove(
     session.add(submission)
     session.flush()
     entries.audit_entry(
-        session, context, "submission.attachment_removed", now=now, actor=actor, payload=payload
+        session, context, "submission.attachment_removed", now=now, actor=by.label, payload=payload
     )
 
 

@@ -13,7 +13,8 @@ from app.core.db import SessionDep, pk
 from app.core.idempotency import Attempt, IdempotencyKeyHeader, upload
 from app.identity.dependencies import ActorDep, access
 from app.submissions import attachments, states, storage
-from app.submissions.dependencies import Editing, Id, Readable, account_of, entry_for
+from app.submissions.context import person_of
+from app.submissions.dependencies import Editing, Id, Readable, entry_for
 from app.submissions.models import Attachment
 from app.submissions.schemas import AttachmentOut, AttachmentsOut
 
@@ -74,7 +75,7 @@ def upload_attachment(
     holding the competition's most files refuses another (409); past the uploads a person may
     make in a window, 429 with Retry-After. A refused file leaves nothing behind. A retry with
     the same ``Idempotency-Key``, file and name gets the first answer and attaches nothing."""
-    now, user = clock.now(), account_of(actor)
+    now, user = clock.now(), person_of(actor)
     fingerprint = upload(file.file, filename=file.filename)
     attempt = Attempt.of(request, session, pk(user), idempotency_key, now, fingerprint)
     if attempt.replayed is not None:
@@ -83,12 +84,11 @@ def upload_attachment(
     row = attachments.add(
         session,
         context=context,
-        user=user,
+        by=actor,
         source=file.file,
         filename=file.filename,
         settings=request.app.state.settings,
         now=now,
-        actor=actor.label,
     )
     return attempt.respond(201, _attachment_out(row))
 
@@ -103,9 +103,8 @@ def delete_attachment(change: Editing, attachment_id: Id, session: SessionDep) -
     attachments.remove(
         session,
         context=change.context,
-        user=change.user,
+        by=change.by,
         attachment_id=attachment_id,
         now=change.now,
-        actor=change.actor,
     )
     return Response(status_code=204)

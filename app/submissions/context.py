@@ -22,7 +22,7 @@ from app.audit import service as audit
 from app.competitions import service as competitions
 from app.competitions.catalogue_schemas import FormFile
 from app.competitions.models import Challenge, Competition
-from app.core.errors import AppError, DeadlinePassed, NotFound
+from app.core.errors import AppError, DeadlinePassed, Forbidden, NotFound
 from app.identity.actor import Actor
 from app.identity.models import User
 from app.submissions.models import DeadlineExtension, Submission
@@ -116,6 +116,13 @@ def with_entry(session: Session, context: TeamContext, submission: Submission) -
     challenge = session.get(Challenge, submission.challenge_id)
     assert challenge is not None  # a foreign key
     return EntryContext(**vars(context), submission=submission, challenge=challenge)
+
+
+def person_of(by: Actor) -> User:
+    """The person acting: a service client has no account to enter a competition with."""
+    if by.user is None:
+        raise Forbidden("Service clients have no account of their own.")
+    return by.user
 
 
 def local_time(at: datetime, competition: Competition) -> str:

@@ -20,21 +20,13 @@ from sqlmodel import Session
 from app.access.rules import Permission
 from app.core.clock import ClockDep
 from app.core.db import SessionDep
-from app.core.errors import Forbidden
 from app.identity.actor import Actor
 from app.identity.dependencies import ActorDep
-from app.identity.models import User
 from app.submissions import context as entries
 from app.submissions.context import EntryContext, TeamContext
 from app.teams import service as teams
 
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
-
-
-def account_of(actor: Actor) -> User:
-    if actor.user is None:
-        raise Forbidden("Service clients have no account of their own.")
-    return actor.user
 
 
 def team_for(
@@ -81,9 +73,8 @@ class Change:
     """An entry locked for a change the caller may make, with who and when."""
 
     context: EntryContext
-    user: User
+    by: Actor
     now: datetime
-    actor: str
 
 
 def changing(permission: Permission) -> Callable[..., Change]:
@@ -94,9 +85,10 @@ def changing(permission: Permission) -> Callable[..., Change]:
     def dependency(
         submission_id: Id, session: SessionDep, clock: ClockDep, actor: ActorDep
     ) -> Change:
-        now, user = clock.now(), account_of(actor)
+        now = clock.now()
+        entries.person_of(actor)  # a service client is refused before the entry is locked
         context = entry_for(session, actor, submission_id, permission, now, lock=True)
-        return Change(context, user, now, actor.label)
+        return Change(context, actor, now)
 
     return dependency
 

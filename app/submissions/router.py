@@ -30,8 +30,8 @@ from app.core.idempotency import Attempt, IdempotencyKeyHeader
 from app.core.text import UnicodeJson, UnicodeKey
 from app.identity.dependencies import ActorDep, access
 from app.submissions import attachments_router, impact, receipts, service, states
-from app.submissions.context import EntryContext, local_time, with_entry
-from app.submissions.dependencies import Editing, Id, Readable, account_of, entry_for, team_for
+from app.submissions.context import EntryContext, local_time, person_of, with_entry
+from app.submissions.dependencies import Editing, Id, Readable, entry_for, team_for
 from app.submissions.models import Receipt
 from app.submissions.schemas import (
     ExtensionIn,
@@ -116,13 +116,13 @@ def create_submission(
     """A draft for one problem statement (named in the form's challenge field): one per team
     per problem statement, within the competition's limit. Drafts may be incomplete; types
     and word limits are always checked."""
-    now, user = clock.now(), account_of(actor)
+    now, user = clock.now(), person_of(actor)
     attempt = Attempt.of(request, session, pk(user), idempotency_key, now, answers)
     if attempt.replayed is not None:
         return attempt.replayed
     context = team_for(session, actor, team_id, Permission.EDIT_SUBMISSION, now)
     submission, version = service.create(
-        session, context=context, user=user, answers=answers, now=now, actor=actor.label
+        session, context=context, by=actor, answers=answers, now=now
     )
     out = _out(session, with_entry(session, context, submission))
     return attempt.respond(201, out, _etag(version.number))
@@ -211,11 +211,10 @@ def update_submission(
     version = service.save(
         session,
         context=change.context,
-        user=change.user,
+        by=change.by,
         patch=answers,
         if_match=if_match,
         now=change.now,
-        actor=change.actor,
     )
     out = _out(session, change.context)
     return JSONResponse(jsonable_encoder(out), headers=_etag(version.number))
@@ -237,7 +236,7 @@ def finalize(
     """Before the team's deadline, with the team eligible and every required field answered:
     freeze the current version and return its receipt, e-mailed to every member. Finalizing a
     later version supersedes the earlier receipt; the same version gives the same receipt."""
-    now, user = clock.now(), account_of(actor)
+    now, user = clock.now(), person_of(actor)
     attempt = Attempt.of(request, session, pk(user), idempotency_key, now)
     if attempt.replayed is not None:
         return attempt.replayed
@@ -245,7 +244,7 @@ def finalize(
         session, actor, submission_id, Permission.FINALIZE_SUBMISSION, now, lock=True
     )
     receipt, _new = service.finalize(
-        session, context=context, user=user, now=now, actor=actor.label,
+        session, context=context, by=actor, now=now,
         settings=request.app.state.settings,
     )  # fmt: skip
     return attempt.respond(200, _receipt_out(receipt))
@@ -278,14 +277,14 @@ def withdraw(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
     """Withdraw the entry, until the deadline. A withdrawn entry cannot be changed."""
-    now, user = clock.now(), account_of(actor)
+    now, user = clock.now(), person_of(actor)
     attempt = Attempt.of(request, session, pk(user), idempotency_key, now)
     if attempt.replayed is not None:
         return attempt.replayed
     context = entry_for(
         session, actor, submission_id, Permission.WITHDRAW_SUBMISSION, now, lock=True
     )
-    service.withdraw(session, context=context, user=user, now=now, actor=actor.label)
+    service.withdraw(session, context=context, by=actor, now=now)
     out = _out(session, context)
     return attempt.respond(200, out)
 

@@ -36,8 +36,10 @@ from app.submissions.context import (
     TeamContext,
     allowed,
     audit_entry,
+    authorize,
     closed,
     extension_of,
+    person_of,
     require_open,
 )
 from app.submissions.models import (
@@ -133,12 +135,13 @@ def create(
     session: Session,
     *,
     context: TeamContext,
-    user: User,
+    by: Actor,
     answers: dict[str, Any],
     now: datetime,
-    actor: str,
 ) -> tuple[Submission, SubmissionVersion]:
     """A draft for the problem statement named in ``answers``; version 1. Audited."""
+    user = person_of(by)
+    authorize(context, by, Permission.EDIT_SUBMISSION, now)
     member_or_refuse(context, user)
     require_open(context, now)
     team, competition = context.team, context.competition
@@ -164,7 +167,7 @@ def create(
     session.flush()
     version = _add_version(session, submission, 1, answers, user, now)
     payload = {"submission": submission.id, "challenge": challenge.slug}
-    audit_entry(session, context, "submission.created", now=now, actor=actor, payload=payload)
+    audit_entry(session, context, "submission.created", now=now, actor=by.label, payload=payload)
     return submission, version
 
 
@@ -253,14 +256,15 @@ def save(
     session: Session,
     *,
     context: EntryContext,
-    user: User,
+    by: Actor,
     patch: dict[str, Any],
     if_match: str | None,
     now: datetime,
-    actor: str,
 ) -> SubmissionVersion:
     """Merge ``patch`` over the current answers as the next version, if ``If-Match`` names the
     current one. Audited."""
+    user = person_of(by)
+    authorize(context, by, Permission.EDIT_SUBMISSION, now)
     submission = context.submission
     allowed = if_match_allows(if_match, submission.current_version)
     member_or_refuse(context, user)
@@ -281,7 +285,9 @@ def save(
     session.add(submission)
     session.flush()
     payload = {"submission": submission.id, "version": number}
-    audit_entry(session, context, "submission.version_saved", now=now, actor=actor, payload=payload)
+    audit_entry(
+        session, context, "submission.version_saved", now=now, actor=by.label, payload=payload
+    )
     return version
 
 
@@ -289,9 +295,8 @@ def finalize(
     session: Session,
     *,
     context: EntryContext,
-    user: User,
+    by: Actor,
     now: datetime,
-    actor: str,
     settings: Settings,
 ) -> tuple[Receipt, bool]:
     """Freeze the current version into a receipt; returns it and whether it is new.
@@ -300,6 +305,8 @@ def finalize(
     (so two members finalizing at once get one receipt); a later version or a change of
     attachments supersedes the earlier receipt (see ``set_status``).
     """
+    user = person_of(by)
+    authorize(context, by, Permission.FINALIZE_SUBMISSION, now)
     member_or_refuse(context, user)
     writable(context, now)
     submission, team, competition = context.submission, context.team, context.competition
@@ -327,27 +334,27 @@ def finalize(
     receipt = Receipt(
         submission_id=pk(submission),
         version=version.number,
-        finalized_by=actor,
+        finalized_by=by.label,
         digest=receipts.digest(snapshot),
         snapshot=snapshot,
     )
     receipt.finalized_at = now
     set_status(
-        session, context=context, status=SubmissionStatus.FINALIZED, now=now, actor=actor,
+        session, context=context, status=SubmissionStatus.FINALIZED, now=now, actor=by.label,
         receipt=receipt, previous=previous, settings=settings,
     )  # fmt: skip
     return receipt, True
 
 
-def withdraw(
-    session: Session, *, context: EntryContext, user: User, now: datetime, actor: str
-) -> Submission:
+def withdraw(session: Session, *, context: EntryContext, by: Actor, now: datetime) -> Submission:
     """Withdraw the entry before the deadline; its receipt is superseded (``set_status``)."""
+    user = person_of(by)
+    authorize(context, by, Permission.WITHDRAW_SUBMISSION, now)
     member_or_refuse(context, user)
     writable(context, now)
     previous = current_receipt(session, context.submission)
     set_status(
-        session, context=context, status=SubmissionStatus.WITHDRAWN, now=now, actor=actor,
+        session, context=context, status=SubmissionStatus.WITHDRAWN, now=now, actor=by.label,
         previous=previous,
     )  # fmt: skip
     return context.submission

@@ -21,7 +21,7 @@ from app.core.i18n import N_, translator
 from app.identity.actor import Actor
 from app.identity.models import User
 from app.submissions import service, states, storage, validation
-from app.submissions.dependencies import account_of, entry_for
+from app.submissions.dependencies import entry_for
 from frontend.accounts.common import Form, form_page, page_router, see_other
 from frontend.formatting import moment
 from frontend.guards import PageLang, SignedIn
@@ -208,10 +208,9 @@ def save(
     service.save(
         session,
         context=entry,
-        user=account_of(actor),
+        by=actor,
         patch=patch_of(fields, data, questionnaire),
         if_match=data.get("version", ""),
         now=now,
-        actor=actor.label,
     )
     return see_other(f"/{lang}/submissions/{submission_id}?done=saved")

@@ -18,7 +18,7 @@ from app.core.i18n import N_, translator
 from app.identity.actor import Actor
 from app.submissions import attachments
 from app.submissions.context import EntryContext
-from app.submissions.dependencies import Id, account_of, entry_for
+from app.submissions.dependencies import Id, entry_for
 from frontend.accounts.common import page_router, see_other, translated
 from frontend.guards import PageLang, SignedIn
 from frontend.refusals import on_refusal
@@ -73,12 +73,11 @@ def upload(
     attachments.add(
         session,
         context=entry,
-        user=account_of(actor),
+        by=actor,
         source=file.file,
         filename=file.filename,
         settings=request.app.state.settings,
         now=now,
-        actor=actor.label,
     )
     location = f"/{lang}/submissions/{submission_id}?done=uploaded#attachments"
     if wants_json(request):
@@ -104,9 +103,8 @@ def remove(
     attachments.remove(
         session,
         context=entry,
-        user=account_of(actor),
+        by=actor,
         attachment_id=attachment_id,
         now=now,
-        actor=actor.label,
     )
     return see_other(f"/{lang}/submissions/{submission_id}?done=removed#attachments")

@@ -23,7 +23,7 @@ from app.identity.actor import Actor
 from app.identity.models import User
 from app.submissions import impact, receipts, service, states
 from app.submissions.context import EntryContext
-from app.submissions.dependencies import account_of, entry_for
+from app.submissions.dependencies import entry_for
 from app.teams import service as teams
 from frontend import guards
 from frontend.accounts.common import Form, form_page, page_router, see_other
@@ -170,7 +170,7 @@ def finalize(
     now, submission_id = clock.now(), entry.id
     entry = entry_for(session, actor, submission_id, Permission.FINALIZE_SUBMISSION, now, lock=True)
     service.finalize(
-        session, context=entry, user=account_of(actor), now=now, actor=actor.label,
+        session, context=entry, by=actor, now=now,
         settings=request.app.state.settings,
     )  # fmt: skip
     return see_other(f"/{lang}/submissions/{submission_id}/receipt")
@@ -188,7 +188,7 @@ def withdraw(
     if confirm != "yes":
         message = N_("Tick the box to confirm that you want to withdraw the entry.")
         raise FieldError(message, field="confirm")
-    service.withdraw(session, context=entry, user=account_of(actor), now=now, actor=actor.label)
+    service.withdraw(session, context=entry, by=actor, now=now)
     return see_other(f"/{lang}/submissions/{submission_id}?done=withdrawn")
 
 

@@ -9,7 +9,6 @@ from fastapi import Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from app.access.rules import Permission
 from app.competitions import service as competitions
 from app.competitions.schemas import localized
 from app.core.clock import ClockDep
@@ -17,8 +16,7 @@ from app.core.db import SessionDep
 from app.core.errors import AppError
 from app.core.i18n import translator
 from app.submissions import service, validation
-from app.submissions.context import TeamContext, authorize
-from app.submissions.dependencies import account_of
+from app.submissions.context import TeamContext
 from frontend.accounts.common import Form, form_page, page_router, see_other
 from frontend.guards import PageLang, SignedIn
 from frontend.refusals import on_refusal
@@ -97,12 +95,9 @@ def create_entry(
     title: Text = "",
 ) -> Response:
     """The draft, then the editor (303); a refusal is shown on the page and writes nothing."""
-    now = clock.now()
-    authorize(context, actor, Permission.EDIT_SUBMISSION, now)
     field = validation.challenge_field(context.form)
     answers = {field: challenge or None, TITLE: title.strip() or None}
     submission, _version = service.create(
-        session, context=context, user=account_of(actor), answers=answers, now=now,
-        actor=actor.label,
-    )  # fmt: skip
+        session, context=context, by=actor, answers=answers, now=clock.now()
+    )
     return see_other(f"/{lang}/submissions/{submission.id}")

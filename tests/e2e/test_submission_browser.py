@@ -57,11 +57,12 @@ def _complete(engine: Engine, submission_id: int) -> None:
         team = teams.get_team(session, team_id=submission.team_id)
         user = identity.get_user_by_email(session, email=EMAIL)
         assert user is not None
+        by = identity.actor_for_user(session, user=user, scopes=None, via="session")
         found = entries.team_context(session, team=team, now=DURING_SPRINT)
         context = entries.with_entry(session, found, submission)
         service.save(
-            session, context=context, user=user, patch=complete_answers(),
-            if_match=str(submission.current_version), now=DURING_SPRINT, actor="test",
+            session, context=context, by=by, patch=complete_answers(),
+            if_match=str(submission.current_version), now=DURING_SPRINT,
         )  # fmt: skip
 
 
