@@ -37,7 +37,8 @@ def add(
     the same rules as editing the draft and within the competition's limits: per file, files
     per entry (409) and bytes per entry (413). Every refusal happens before the file is kept.
     The caller holds the entry's lock, so two uploads at once cannot both take the last room.
-    Each accepted upload counts against the uploader's rate limit (429). Audited.
+    Each upload a member may make counts against the uploader's rate limit (429), accepted or
+    refused for its file (the count is kept through the refusal's rollback). Audited.
     """
     user = person_of(by)
     authorize(context, by, Permission.EDIT_SUBMISSION, now)
