@@ -307,6 +307,28 @@ class Criterion(Strict):
     weight: Annotated[StrictInt, Field(ge=1, le=100)]
     name: Text
     description: Text
+    required: StrictBool = True  # a review cannot be submitted without it
+
+
+class PitchMode(StrEnum):
+    PAIRWISE = "pairwise"  # judges compare two finalists at a time
+    RUBRIC = "rubric"  # finalists are scored again on the same rubric
+
+
+class PitchRound(Strict):
+    mode: PitchMode = PitchMode.PAIRWISE
+    finalists: Annotated[StrictInt, Field(ge=2, le=50)] = 10
+
+
+class Judging(Strict):
+    """How the jury works: reviews each entry gets, the most a judge is given, whether judges
+    see who made an entry, and whether they see each other's scores once theirs is in."""
+
+    reviews_per_entry: Annotated[StrictInt, Field(ge=1, le=10)] = 3
+    max_entries_per_judge: Annotated[StrictInt, Field(ge=1, le=10_000)] | None = None
+    blind: StrictBool = True
+    scores_visible_after_submitting: StrictBool = False
+    pitch: PitchRound | None = None
 
 
 class RubricFile(Strict):
@@ -314,6 +336,7 @@ class RubricFile(Strict):
     scale_max: StrictInt
     scale_labels: dict[int, Text]
     criteria: list[Criterion]
+    judging: Judging = Field(default_factory=Judging)
 
     @model_validator(mode="after")
     def _coherent(self) -> RubricFile:

@@ -17,6 +17,7 @@ from app.competitions.catalogue_schemas import (
     FieldType,
     FormField,
     ImpactFile,
+    PitchMode,
     RubricFile,
 )
 from app.competitions.models import Challenge, Competition, Event
@@ -315,6 +316,24 @@ class CriterionOut(BaseModel):
     weight: int = Field(description="Percent; the weights add up to 100")
     name: str
     description: str
+    required: bool = Field(description="A review cannot be submitted without this score")
+
+
+class PitchRoundOut(BaseModel):
+    mode: PitchMode = Field(description="pairwise: finalists compared two at a time")
+    finalists: int
+
+
+class JudgingOut(BaseModel):
+    """How the jury works, from the competition's data."""
+
+    reviews_per_entry: int = Field(description="Judges each entry is assigned to")
+    max_entries_per_judge: int | None = Field(description="The most a judge is assigned")
+    blind: bool = Field(description="Judges do not see who made an entry")
+    scores_visible_after_submitting: bool = Field(
+        description="A judge sees the others' scores of an entry once theirs is submitted"
+    )
+    pitch: PitchRoundOut | None = Field(description="The pitch round of the shortlist, if any")
 
 
 class RubricOut(BaseModel):
@@ -326,6 +345,7 @@ class RubricOut(BaseModel):
     scale_max: int
     scale: list[ScalePointOut]
     criteria: list[CriterionOut]
+    judging: JudgingOut
 
 
 class ConditionOut(BaseModel):
@@ -407,10 +427,15 @@ def rubric_out(competition: Competition, spec: RubricFile, lang: str) -> RubricO
         ],
         criteria=[
             CriterionOut(
-                id=c.id, weight=c.weight, name=c.name.get(lang), description=c.description.get(lang)
+                id=c.id,
+                weight=c.weight,
+                name=c.name.get(lang),
+                description=c.description.get(lang),
+                required=c.required,
             )
             for c in spec.criteria
         ],
+        judging=JudgingOut.model_validate(spec.judging.model_dump()),
     )
 
 

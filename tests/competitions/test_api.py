@@ -188,6 +188,14 @@ def test_the_rubric_is_published_in_both_languages(client: TestClient) -> None:
         ("explainability", 15),
         ("scalability", 20),
     ]
+    assert all(c["required"] for c in rubric["criteria"])
+    assert rubric["judging"] == {
+        "reviews_per_entry": 3,
+        "max_entries_per_judge": None,
+        "blind": False,
+        "scores_visible_after_submitting": False,
+        "pitch": {"mode": "pairwise", "finalists": 10},
+    }
     french = client.get(G7 + "/rubric?lang=fr").json()
     assert french["scale"][4]["label"] == "Exceptionnel"
     assert french["criteria"][1]["name"] == "IA responsable"

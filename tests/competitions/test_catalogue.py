@@ -70,6 +70,18 @@ def test_the_g7_definition_holds_the_published_facts() -> None:
     [
         ("rubric.yaml", lambda d: d["criteria"][0].update(weight=31), "criteria", "add up to 100"),
         (
+            "rubric.yaml",
+            lambda d: d["judging"].update(reviews_per_entry=0),
+            "judging.reviews_per_entry",
+            "greater than or equal to 1",
+        ),
+        (
+            "rubric.yaml",
+            lambda d: d["judging"]["pitch"].update(mode="vote"),
+            "judging.pitch.mode",
+            "pairwise",
+        ),
+        (
             "competition.yaml",
             lambda d: d.update(timezone="Mars/Olympus"),
             "timezone",
