@@ -1,0 +1,1 @@
+"""Judging: conflicts of interest, assignments, reviews, screening, rankings, the pitch round."""
