@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
@@ -26,6 +27,11 @@ from app.core.config import ROOT, Settings
 from app.core.db import make_engine, new_session
 from app.core.migrations import upgrade
 from tests.web import Mailbox
+
+# Tests never assert on wall time, and Hypothesis's per-example deadline is such an assertion:
+# on a loaded machine it fails a correct test. Off for every property test.
+hypothesis_settings.register_profile("govai", deadline=None)
+hypothesis_settings.load_profile("govai")
 
 PG_ENV = "GOVAI_TEST_POSTGRES_URL"
 PG_SKIP = (
