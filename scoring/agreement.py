@@ -118,8 +118,8 @@ def _alpha_batch(x: Floats) -> tuple[Batch, int]:
 
     def batch(counts: Floats) -> Floats:
         n, total = counts @ m, counts @ s
-        ss = counts @ q - total * total / n
         with np.errstate(divide="ignore", invalid="ignore"):
+            ss = counts @ q - total * total / n
             alpha = 1.0 - (n - 1) * (counts @ within) / (n * ss)
         return np.where(ss > zero * n, alpha, np.nan)
 
