@@ -2,10 +2,10 @@
 
     .venv/bin/python -m benchmarks.agreement [--entries 2000] [--judges 3] [--resamples 1000]
 
-Prints, best of ``--repeat`` runs (pin it to one core: ``taskset -c 0``): one plain computation of alpha and of the two
-ICCs (the baseline), ``scoring.agreement.agreement`` (all three with their intervals, the
-resamples evaluated as one counts matrix per chunk), and as many resamples done one by one
-(resample the rows, call the plain function), as a loop would.
+Prints, best of ``--repeat`` runs (pin it to one core: ``taskset -c 0``): one plain
+computation of alpha and of the two ICCs (the baseline), ``scoring.agreement.agreement`` (all
+three with their intervals, the resamples evaluated as one counts matrix per chunk), and as
+many resamples done one by one (resample the rows, call the plain functions), as a loop would.
 """
 
 from __future__ import annotations

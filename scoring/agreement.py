@@ -95,6 +95,8 @@ def _matrix(ratings: ArrayLike) -> Floats:
     x = np.asarray(ratings, dtype=np.float64)
     if x.ndim != 2:
         raise ValueError(f"ratings must be units x raters, got shape {x.shape}")
+    if np.isinf(x).any():
+        raise ValueError("ratings must be finite scores or nan (missing)")
     return x
 
 
@@ -176,7 +178,9 @@ def _resampled(batch: Batch, units: int, *, resamples: int, seed: int) -> Floats
 def _estimate(
     batch: Batch, units: int, dropped: int, *, resamples: int, seed: int, level: float
 ) -> Estimate:
-    if units < 2:
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"the interval's level must lie between 0 and 1, got {level}")
+    if units == 0:
         return Estimate(None, None, units, dropped, 0)
     value = float(batch(np.ones((1, units)))[0])
     boot = _resampled(batch, units, resamples=resamples, seed=seed)

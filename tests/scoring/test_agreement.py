@@ -26,6 +26,7 @@ from scoring.agreement import (
     outlying_judges,
 )
 
+pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword:DeprecationWarning")
 NAN = np.nan
 # Shrout & Fleiss (1979), table 2: six targets, four judges; ICC(2,1) = .29, ICC(2,k) = .62.
 SHROUT_FLEISS = np.array(
@@ -120,6 +121,22 @@ def test_a_sparse_judge_panel_keeps_alpha_and_refuses_the_iccs_clearly() -> None
     )
     assert result.icc2_1 == result.icc2_k
     assert (result.icc2_1.value, result.icc2_1.units, result.icc2_1.dropped) == (None, 0, 6)
+
+
+def test_one_pairable_entry_gives_the_same_alpha_either_way() -> None:
+    x = [[1, 3, NAN], [2, NAN, NAN]]
+    expected = krippendorff.alpha(reliability_data=np.array(x).T, level_of_measurement="interval")
+    assert krippendorff_alpha(x) == pytest.approx(expected, abs=1e-6)
+    assert agreement(x, resamples=20).alpha.value == krippendorff_alpha(x)
+
+
+def test_infinite_scores_and_impossible_levels_are_refused() -> None:
+    with pytest.raises(ValueError, match="finite"):
+        krippendorff_alpha([[1, np.inf], [2, 3]])
+    with pytest.raises(ValueError, match="level"):
+        agreement([[1, 2], [2, 3], [4, 4]], level=95)
+    with pytest.raises(ValueError, match="units x raters"):
+        icc2([1, 2, 3])
 
 
 def test_koo_li_bands_and_their_boundaries() -> None:
