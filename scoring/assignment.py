@@ -77,18 +77,13 @@ def assign(problem: Problem, *, seed: int = 0) -> Assignment | Infeasible:
 
 
 def _challenge_shortfall(problem: Problem) -> Infeasible | None:
-    """Per challenge: k judges on its panel, and their capacity for its n x k reviews."""
+    """Per challenge: its panel's capacity for its n x k reviews, then k judges on the panel."""
     counts: dict[str, int] = {}
     for entry in problem.entries:
         counts[entry.challenge] = counts.get(entry.challenge, 0) + 1
     k = problem.k
     for challenge, n in counts.items():
         panel = [j for j in problem.judges if challenge in j.panel]
-        if len(panel) < k:
-            message = (
-                f"challenge {challenge}: needs {k} judges per entry, {len(panel)} on its panel"
-            )
-            return Infeasible("challenge panel", message)
         capacity = sum(min(j.cap, n) for j in panel)
         if capacity < n * k:
             message = (
@@ -96,6 +91,11 @@ def _challenge_shortfall(problem: Problem) -> Infeasible | None:
                 f"{len(panel)} eligible judges with capacity {capacity}"
             )
             return Infeasible("challenge capacity", message)
+        if len(panel) < k:
+            message = (
+                f"challenge {challenge}: needs {k} judges per entry, {len(panel)} on its panel"
+            )
+            return Infeasible("challenge panel", message)
     return None
 
 
