@@ -77,7 +77,8 @@ def assign(problem: Problem, *, seed: int = 0) -> Assignment | Infeasible:
 
 
 def _challenge_shortfall(problem: Problem) -> Infeasible | None:
-    """Per challenge: its panel's capacity for its n x k reviews, then k judges on the panel."""
+    """Per challenge: its panel's capacity for its n x k reviews (each judge at most n; so a panel
+    of fewer than k judges falls short here too)."""
     counts: dict[str, int] = {}
     for entry in problem.entries:
         counts[entry.challenge] = counts.get(entry.challenge, 0) + 1
@@ -91,11 +92,6 @@ def _challenge_shortfall(problem: Problem) -> Infeasible | None:
                 f"{len(panel)} eligible judges with capacity {capacity}"
             )
             return Infeasible("challenge capacity", message)
-        if len(panel) < k:
-            message = (
-                f"challenge {challenge}: needs {k} judges per entry, {len(panel)} on its panel"
-            )
-            return Infeasible("challenge panel", message)
     return None
 
 

@@ -62,7 +62,7 @@ class Assignment:
     seed: int
 
 
-Constraint = Literal["challenge panel", "challenge capacity", "entry", "total", "group"]
+Constraint = Literal["challenge capacity", "entry", "total", "group"]
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ random instances, and the reports' exact words."""
 from __future__ import annotations
 
 import itertools
+import re
+from collections import Counter
 from collections.abc import Iterator
 
 import numpy as np
@@ -95,13 +97,33 @@ def _brute_force(problem: Problem) -> tuple[int, int] | None:
     return best
 
 
+@st.composite
+def tiny_problems(draw: st.DrawFn) -> Problem:
+    """Up to 4 entries, 4 judges, k up to 2: small enough to enumerate every assignment."""
+    challenges = st.sampled_from("ab")
+    entries = draw(st.lists(challenges, min_size=1, max_size=4))
+    es = tuple(Entry(f"e{i}", c) for i, c in enumerate(entries))
+    panels = st.frozensets(challenges, min_size=1)
+    shapes = st.tuples(panels, st.integers(0, 4), st.frozensets(challenges))
+    js = tuple(
+        Judge(f"j{i}", panel, cap, prefers)
+        for i, (panel, cap, prefers) in enumerate(draw(st.lists(shapes, min_size=1, max_size=4)))
+    )
+    pairs = [(e.id, j.id) for e in es for j in js]
+    conflicts = draw(st.frozensets(st.sampled_from(pairs), max_size=4))
+    bids = draw(st.dictionaries(st.sampled_from(pairs), st.integers(0, 4), max_size=4))
+    other = draw(st.integers(0, 3))
+    return Problem(es, js, draw(st.integers(1, 2)), conflicts, bids, Costs(0, other))
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.integers(0, 2**32 - 1), st.integers(1, 4), st.integers(1, 4), st.integers(1, 2))
-def test_tiny_instances_match_brute_force(seed: int, entries: int, judges: int, k: int) -> None:
-    problem = _random_problem(np.random.default_rng(seed), entries=entries, judges=judges, k=k)
+@given(tiny_problems(), st.integers(0, 2**16))
+def test_tiny_instances_match_brute_force(problem: Problem, seed: int) -> None:
     result, best = assign(problem, seed=seed), _brute_force(problem)
     if best is None:
-        assert isinstance(result, Infeasible) and result.message
+        assert isinstance(result, Infeasible), result
+        demand, possible = _figures(result)
+        assert demand > possible  # the report's own figures show the shortfall
         return
     assert isinstance(result, Assignment), result
     assert list(_hard_faults(problem, result)) == []
@@ -109,20 +131,31 @@ def test_tiny_instances_match_brute_force(seed: int, entries: int, judges: int, 
     assert (squares, result.cost) == best  # the most balanced, then the cheapest
 
 
+def _figures(report: Infeasible) -> tuple[int, int]:
+    """(reviews needed, reviews possible) as the report states them."""
+    numbers = [int(n) for n in re.findall(r"\b\d+\b", report.message.split(": ", 1)[1])]
+    if report.constraint == "entry":
+        return numbers[0], numbers[1]  # judges needed, judges available
+    if report.constraint == "group":
+        return numbers[2], numbers[3]  # n x k = demand, at most possible
+    return numbers[2], numbers[-1]  # n x k = demand, ... with capacity C
+
+
 def test_a_thousand_random_instances_keep_every_hard_rule() -> None:
     rng = np.random.default_rng(20261202)
-    outcomes = {"assigned": 0, "infeasible": 0}
+    outcomes: Counter[str] = Counter()
     for _ in range(1000):
         sizes = {"entries": int(rng.integers(1, 30)), "judges": int(rng.integers(1, 12))}
         problem = _random_problem(rng, **sizes, k=int(rng.integers(1, 4)))
         result = assign(problem, seed=int(rng.integers(0, 1000)))
         if isinstance(result, Infeasible):
-            outcomes["infeasible"] += 1
+            outcomes[result.constraint] += 1
             continue
         outcomes["assigned"] += 1
         assert list(_hard_faults(problem, result)) == []
         assert verify(problem, result) == ()
-    assert min(outcomes.values()) > 100  # both kinds of instance were exercised
+    assert outcomes["assigned"] > 100
+    assert set(outcomes) == {"assigned", "challenge capacity", "entry", "total", "group"}
 
 
 def _open_panel(entries: int, judges: int, cap: int) -> Problem:
