@@ -10,11 +10,14 @@ from collections import Counter
 from collections.abc import Iterator
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scoring import assignment
 from scoring.assignment import (
     Assignment,
+    AssignmentError,
     Costs,
     Entry,
     Infeasible,
@@ -23,6 +26,7 @@ from scoring.assignment import (
     assign,
     verify,
 )
+from scoring.assignment_rules import Index, IntArray
 
 
 def _random_problem(rng: np.random.Generator, *, entries: int, judges: int, k: int) -> Problem:
@@ -251,3 +255,27 @@ def test_verify_catches_a_conflict_a_cap_and_an_unbalanced_load() -> None:
     over = Assignment({"e0": ("j0",), "e1": ("j0",), "e2": ("j1",), "e3": ("j2",)},
                       {"j0": 2, "j1": 1, "j2": 1}, 8, 0)  # fmt: skip
     assert verify(tight, over) == ("judge j0: 2 reviews, over the cap of 1",)
+
+
+def test_a_solver_output_that_breaks_a_rule_is_refused_loudly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    problem = _open_panel(entries=6, judges=6, cap=6)
+
+    def lopsided(problem: Problem, index: Index, *, seed: int) -> IntArray:
+        # every entry to its first k candidates: the low-numbered judges take nearly everything
+        return np.concatenate([np.arange(len(c)) < problem.k for c in index.candidates]).astype(
+            np.int64
+        )
+
+    monkeypatch.setattr(assignment, "_solve", lopsided)
+    with pytest.raises(AssignmentError, match="loads unbalanced"):
+        assign(problem)
+
+
+def test_a_malformed_problem_is_refused() -> None:
+    problem = _open_panel(entries=3, judges=3, cap=3)
+    with pytest.raises(ValueError, match="a conflict names an unknown entry or judge"):
+        assign(Problem(problem.entries, problem.judges, 1, frozenset({("e9", "j0")})))
+    with pytest.raises(ValueError, match="k must be at least 1"):
+        assign(Problem(problem.entries, problem.judges, 0))
