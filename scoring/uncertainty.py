@@ -121,12 +121,12 @@ def _indicator(index: Ints, n: int) -> scipy.sparse.csr_matrix:
 
 def ranks(samples: Floats) -> NDArray[np.int32]:
     """The rank of each entry in each resample (1 = highest), shape as ``samples`` (entries,
-    resamples); sorted in float32 resample by resample (exact ties, of probability 0 for
-    continuous scores, are broken arbitrarily but deterministically)."""
-    by_resample = np.ascontiguousarray(-samples.T, dtype=np.float32)
-    order = np.argsort(by_resample, axis=1)
-    out = np.empty(by_resample.shape, dtype=np.int32)
-    positions = np.arange(1, samples.shape[0] + 1, dtype=np.int32)
+    resamples); exact ties, of probability 0 for continuous scores, are broken arbitrarily
+    but deterministically."""
+    n = samples.shape[0]
+    order = np.argsort(np.ascontiguousarray(samples.T), axis=1)  # ascending: last is best
+    out = np.empty(order.shape, dtype=np.int32)
+    positions = np.arange(n, 0, -1, dtype=np.int32)
     np.put_along_axis(out, order, np.broadcast_to(positions, out.shape), axis=1)
     return np.ascontiguousarray(out.T)
 
@@ -136,8 +136,8 @@ def _interval(samples: NDArray[Any], level: float) -> tuple[Floats, Floats]:
     eps = 1e-9  # 1 - 0.8 is 0.19999999999999996: no order statistic lost to rounding
     low = int(np.floor(alpha / 2 * (b - 1) + eps))
     high = int(np.ceil((1 - alpha / 2) * (b - 1) - eps))
-    parted = np.partition(samples, (low, high), axis=1)
-    return parted[:, low].astype(np.float64), parted[:, high].astype(np.float64)
+    ordered = np.sort(samples, axis=1)  # a SIMD sort: faster here than np.partition
+    return ordered[:, low].astype(np.float64), ordered[:, high].astype(np.float64)
 
 
 def summarise(samples: Floats, *, level: float = 0.8, top: int = 10) -> Uncertainty:
