@@ -158,6 +158,8 @@ def aggregate(
     if not 0 <= trim < 0.5:
         raise ValueError("trim must be in [0, 0.5)")
     e, y = np.asarray(entry, dtype=np.intp), np.asarray(score, dtype=np.float64)
+    if y.size == 0:
+        return np.full(n_entries, np.nan)
     order = np.lexsort((y, e))
     ys, n = y[order], np.bincount(e, minlength=n_entries)
     start = np.concatenate(([0], np.cumsum(n)[:-1]))
@@ -166,8 +168,9 @@ def aggregate(
         picked = (ys[np.minimum(low, ys.size - 1)] + ys[np.minimum(high, ys.size - 1)]) / 2
         return np.where(n > 0, picked, np.nan)
     cut = np.floor(trim * n).astype(np.intp) if how == "trimmed" else np.zeros_like(n)
-    cumulative = np.concatenate(([0.0], np.cumsum(ys)))
+    es = e[order]
+    position = np.arange(ys.size) - start[es]  # rank of the score within its entry
+    keep = (position >= cut[es]) & (position < (n - cut)[es])
     kept = n - 2 * cut
-    sums = cumulative[start + n - cut] - cumulative[start + cut]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(kept > 0, sums / np.maximum(kept, 1), np.nan)
+    total = sums(es[keep], ys[keep], n_entries)  # bin by bin, no cumulative sum to lose digits
+    return np.where(kept > 0, total / np.maximum(kept, 1), np.nan)

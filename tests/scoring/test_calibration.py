@@ -133,3 +133,10 @@ def test_aggregates_are_numpys_and_scipys_per_entry(
         assert mean[e] == pytest.approx(mine.mean(), abs=1e-9)
         assert trimmed[e] == pytest.approx(scipy.stats.trim_mean(mine, trim), abs=1e-9)
         assert median[e] == pytest.approx(np.median(mine), abs=1e-9)
+
+
+def test_aggregates_of_no_scores_are_nan_and_a_bad_trim_is_refused() -> None:
+    empty = aggregate(entry=[], score=[], n_entries=2, how="median")
+    assert np.isnan(empty).all() and empty.shape == (2,)
+    with pytest.raises(ValueError, match="trim"):
+        aggregate(entry=[0], score=[1.0], n_entries=1, how="trimmed", trim=0.5)
