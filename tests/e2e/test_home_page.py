@@ -15,7 +15,9 @@ WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21
 
 
 def _hydrated(page) -> None:  # type: ignore[no-untyped-def]
-    page.wait_for_function("customElements.get('gcds-header') !== undefined")
+    # Stencil marks a component "hydrated" once it is defined and drawn. (No wait_for_function:
+    # when its first check is false Playwright polls by eval-ing the expression in the page,
+    # which the page's Content-Security-Policy refuses, so it failed on a slow machine.)
     page.wait_for_selector("gcds-header.hydrated", state="attached")
     page.wait_for_selector("gcds-footer.hydrated", state="attached")
 

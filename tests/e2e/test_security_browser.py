@@ -69,7 +69,10 @@ def test_pages_run_under_the_policy_and_hydrate(
 
         # The policy is enforced, and a violation would be seen: an injected inline script.
         page.evaluate(INJECT_SCRIPT)
-        page.wait_for_function("window.__violations.length > 0")
+        for _ in range(100):  # polled from here: wait_for_function would eval in the page
+            if page.evaluate("window.__violations.length > 0"):
+                break
+            page.wait_for_timeout(50)
         assert page.evaluate("window.__violations")[0].startswith("script-src")
         assert page.evaluate("window.__injected") is None
         page.close()
